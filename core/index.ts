@@ -1,0 +1,14 @@
+/**
+ * Tickbridge's engine API: the only module the TUI and the VS Code extension import.
+ */
+export { Engine, type EngineOptions } from './src/engine/engine.js';
+export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus } from './src/engine/types.js';
+export { DEFAULT_TIMEFRAMES, parseTimeframes, timeframeSeconds } from './src/engine/timeframes.js';
+export type { Candle, FeatureName, ProcessorStats, StreamMode } from './src/bridge/protocol.js';
+export { FEATURE_NAMES } from './src/bridge/protocol.js';
+export type { BridgeTuning, LinkStatus } from './src/bridge/link.js';
+export type { LogEntry, LogLevel } from './src/logs/logger.js';
+export type { ProcessorLaunch, ProcessorStatus } from './src/supervisor/processorSupervisor.js';
+export type { SourceSpec } from './src/sources/index.js';
+export { UsageError } from './src/errors.js';
+export { PACKAGE_ROOT, VENV_PYTHON } from './src/paths.js';

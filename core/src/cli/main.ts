@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/** The `tickbridge` command line. */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { follow } from './commands/follow.js';
+import { runServer } from './commands/server.js';
+import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags } from './options.js';
+
+const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+function engineOptions(flags: StreamFlags, processor: 'external' | { port: number; host: string }) {
+  const common = {
+    logDir: flags.logDir,
+    logLevel: flags.logLevel,
+    tuning: toTuning(flags),
+    token: process.env.TICKBRIDGE_TOKEN ?? null
+  };
+  if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
+  return {
+    ...common,
+    processor: { launch: { ...processor, logDir: flags.logDir, ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('tickbridge')
+    .description('Live or replayed crypto market data from Tardis.dev, bridged into a Python processor that builds candles and features.')
+    .version(version)
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  addStreamFlags(program.command('stream').description('stream market data into a running Python processor (--pythonWebSocketUrl)'))
+    .action(async (flags: StreamFlags) => {
+      process.exitCode = await follow({ engine: engineOptions(flags, 'external'), request: toStreamRequest(flags), json: false, closedOnly: true });
+    });
+
+  addStreamFlags(program.command('start').description('start the Python processor and stream into it (SYMBOL and EXCHANGE env vars honoured)'), process.env)
+    .action(async (flags: StreamFlags) => {
+      const request = toStreamRequest(flags);
+      process.exitCode = await follow({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request, json: false, closedOnly: true });
+    });
+
+  addStreamFlags(program.command('run').description('headless: start both and write one JSON event per line to stdout (docs/events.md)'))
+    .option('--json', 'one JSON event per line (the scripting interface)', false)
+    .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves')
+    .option('--closed-only', 'print only closed (and final) candles', false)
+    .action(async (flags: StreamFlags & { json: boolean; duration?: string; closedOnly: boolean }, command: Command) => {
+      const request = toStreamRequest(flags);
+      const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+      // Headless runs get a private processor on a free port unless a URL is given.
+      const explicitUrl = command.getOptionValueSource('pythonWebSocketUrl') !== 'default';
+      const address = explicitUrl ? processorAddress(flags.pythonWebSocketUrl) : { host: '127.0.0.1', port: 0 };
+      process.exitCode = await follow({
+        engine: engineOptions(flags, address),
+        request,
+        json: flags.json,
+        closedOnly: flags.closedOnly,
+        ...(durationMs !== undefined && { durationMs })
+      });
+    });
+
+  program
+    .command('server')
+    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --no-serve --no-persist)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[flags...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runServer(args);
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed the message (help and version exit 0)
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof UsageError) {
+      console.error(`tickbridge: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`tickbridge: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
+  // Whatever keeps the event loop alive (tardis-dev timers, sockets) must not keep us running.
+  setTimeout(() => process.exit(), 200).unref();
+}
+
+await main();

@@ -1,0 +1,130 @@
+/**
+ * The stream and source flags shared by `stream`, `start`, `run` (and later `tui`), with the
+ * seed's names and defaults, turned into an engine StreamRequest.
+ */
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import type { BridgeTuning } from '../bridge/link.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_TIMEFRAMES, parseTimeframes } from '../engine/timeframes.js';
+import type { StreamRequest } from '../engine/types.js';
+
+export const DEFAULT_DATA_TYPES = 'trades,book_snapshot_5,derivative_ticker,liquidations';
+export const DEFAULT_PROCESSOR_URL = 'ws://localhost:8765';
+
+export interface StreamFlags {
+  symbol: string;
+  exchange: string;
+  mode: 'candles' | 'ticks';
+  dataTypes: string;
+  timeframes: string;
+  pythonWebSocketUrl: string;
+  bigqueryEnabled: string;
+  source: 'live' | 'replay' | 'file' | 'demo';
+  from?: string;
+  to?: string;
+  cacheDir?: string;
+  file?: string;
+  speed: string;
+  seed: string;
+  demoRate?: string;
+  batchSize: string;
+  flushDelayMs: string;
+  window: string;
+  logDir: string;
+  logLevel: 'debug' | 'info' | 'warning' | 'error';
+}
+
+/** Adds the stream flags; `env` supplies SYMBOL/EXCHANGE defaults for `start`. */
+export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): Command {
+  return command
+    .option('--symbol <symbol>', 'instrument: native id (BTCUSDT) or BASE-QUOTE', env.SYMBOL ?? 'BTC-USDT')
+    .option('--exchange <exchange>', 'Tardis exchange id', env.EXCHANGE ?? 'binance')
+    .addOption(new Option('--mode <mode>', 'candles with features, or raw ticks').choices(['candles', 'ticks']).default('candles'))
+    .option('--dataTypes <list>', 'comma-separated data types', DEFAULT_DATA_TYPES)
+    .option('--timeframes <list>', 'comma-separated candle timeframes', DEFAULT_TIMEFRAMES.join(','))
+    .option('--pythonWebSocketUrl <url>', 'the Python processor', DEFAULT_PROCESSOR_URL)
+    .addOption(new Option('--bigqueryEnabled <bool>', 'persist ticks to BigQuery').choices(['true', 'false']).default('false'))
+    .addOption(new Option('--source <source>', 'where data comes from').choices(['live', 'replay', 'file', 'demo']).default('live'))
+    .option('--from <iso>', 'replay start (ISO-8601)')
+    .option('--to <iso>', 'replay end, exclusive (ISO-8601)')
+    .option('--cacheDir <dir>', 'replay cache directory')
+    .option('--file <path>', 'recorded capture file (.gz or plain)')
+    .option('--speed <speed>', 'replay/file pacing: max, or a multiple of real time', 'max')
+    .option('--seed <n>', 'demo exchange random seed', '1')
+    .option('--demoRate <msgsPerSecond>', 'demo exchange message rate')
+    .option('--batchSize <n>', 'most messages per bridge frame', '100')
+    .option('--flushDelayMs <ms>', 'bridge flush delay; 0 flushes when the source pauses', '0')
+    .option('--window <n>', 'most unacknowledged messages before the source is paused', '20000')
+    .option('--logDir <dir>', 'log directory', env.TICKBRIDGE_LOG_DIR ?? join(process.cwd(), 'logs'))
+    .addOption(new Option('--logLevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('info'));
+}
+
+function positiveInt(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+function parseSpeed(value: string): 'max' | number {
+  if (value === 'max') return 'max';
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`--speed must be "max" or a positive number (1 = real time, 10 = ten times faster), got "${value}"`);
+  return parsed;
+}
+
+export function toStreamRequest(flags: StreamFlags): StreamRequest {
+  if (flags.bigqueryEnabled === 'true') {
+    throw new UsageError('--bigqueryEnabled true: BigQuery persistence is not available in this version yet; run with --bigqueryEnabled false');
+  }
+  if (flags.source === 'file' && !flags.file) throw new UsageError('--source file needs --file PATH (a recorded capture, plain or .gz)');
+  if (flags.source === 'replay' && (!flags.from || !flags.to)) throw new UsageError('--source replay needs --from and --to (ISO-8601, e.g. 2024-08-08T00:00:00Z)');
+  const seed = Number(flags.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);
+  return {
+    source: flags.source,
+    exchange: flags.exchange,
+    symbols: flags.symbol.split(',').map((symbol) => symbol.trim()).filter(Boolean),
+    dataTypes: flags.dataTypes.split(',').map((type) => type.trim()).filter(Boolean),
+    timeframes: parseTimeframes(flags.timeframes.split(/[,\s]+/)),
+    mode: flags.mode,
+    ...(flags.from !== undefined && { from: flags.from }),
+    ...(flags.to !== undefined && { to: flags.to }),
+    ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
+    ...(flags.file !== undefined && { file: flags.file }),
+    ...(process.env.TARDIS_API_KEY && { apiKey: process.env.TARDIS_API_KEY }),
+    speed: parseSpeed(flags.speed),
+    seed,
+    ...(flags.demoRate !== undefined && { demoMessagesPerSecond: positiveInt(flags.demoRate, '--demoRate') })
+  };
+}
+
+export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {
+  const flushDelayMs = Number(flags.flushDelayMs);
+  if (!Number.isFinite(flushDelayMs) || flushDelayMs < 0) throw new UsageError(`--flushDelayMs must be 0 or more, got "${flags.flushDelayMs}"`);
+  return {
+    maxBatchMessages: positiveInt(flags.batchSize, '--batchSize'),
+    flushDelayMs,
+    window: positiveInt(flags.window, '--window')
+  };
+}
+
+/** `ws://host:port` → the host and port to run the processor on. */
+export function processorAddress(url: string): { host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--pythonWebSocketUrl "${url}" is not a URL; use e.g. ${DEFAULT_PROCESSOR_URL}`);
+  }
+  if (parsed.protocol !== 'ws:') throw new UsageError(`--pythonWebSocketUrl must start with ws://, got "${url}"`);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port ? Number(parsed.port) : 80 };
+}
+
+/** `20s`, `5m`, `1h`, `500ms` or plain seconds → milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new UsageError(`--duration "${value}" is not a duration: use e.g. 20s, 5m, 1h or 500ms`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,187 @@
+/**
+ * The engine: one object the CLI, the TUI and the VS Code extension all drive.
+ * It owns the processor (supervised, or an external one by URL), the streams, the log and the
+ * stats, and fans everything out as `EngineEvent`s to subscribers.
+ */
+import type { BridgeTuning } from '../bridge/link.js';
+import type { ProcessorStats } from '../bridge/protocol.js';
+import { Logger, type LogLevel } from '../logs/logger.js';
+import { secretRedactor } from '../logs/redact.js';
+import { toNativeSymbol } from '../sources/index.js';
+import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
+import { StreamRunner } from './stream.js';
+import { parseTimeframes } from './timeframes.js';
+import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
+
+export interface EngineOptions {
+  /** Run and supervise the Python processor, or connect to one already running at `url`. */
+  processor: { launch: ProcessorLaunch } | { url: string };
+  /** Directory of node_streamer.log; undefined writes no file. */
+  logDir?: string;
+  logLevel?: LogLevel;
+  /** Shared secret for the processor (TICKBRIDGE_TOKEN). */
+  token?: string | null;
+  tuning?: Partial<BridgeTuning>;
+  /** How often `stats` events are emitted. */
+  statsIntervalMs?: number;
+}
+
+type Listener = (event: EngineEvent) => void;
+
+export class Engine {
+  readonly logger: Logger;
+  private readonly supervisor: ProcessorSupervisor | undefined;
+  private readonly streams = new Map<string, StreamRunner>();
+  private readonly listeners = new Set<Listener>();
+  private readonly startedAt = Date.now();
+  private processorUrl = '';
+  private processorStats: ProcessorStats | null = null;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private candles = 0;
+  private closed = false;
+
+  private constructor(private readonly options: EngineOptions) {
+    const secrets = [options.token, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN];
+    this.logger = new Logger(options.logDir, options.logLevel ?? 'info', secretRedactor(secrets));
+    this.logger.subscribe((entry) => this.emit({ type: 'log', entry }));
+    if ('launch' in options.processor) {
+      this.supervisor = new ProcessorSupervisor(options.processor.launch, this.logger, (status, detail) => {
+        this.logger.info(`processor ${status}: ${detail}`);
+        this.emit({ type: 'processor', status, detail });
+      });
+    } else {
+      this.processorUrl = options.processor.url;
+    }
+  }
+
+  /** Creates the engine and, when it manages the processor, starts it and waits until it is healthy. */
+  static async start(options: EngineOptions): Promise<Engine> {
+    const engine = new Engine(options);
+    if (engine.supervisor) {
+      try {
+        engine.processorUrl = await engine.supervisor.start();
+      } catch (error) {
+        await engine.close();
+        throw error;
+      }
+    }
+    engine.statsTimer = setInterval(() => engine.tick(), options.statsIntervalMs ?? 1000);
+    engine.statsTimer.unref();
+    return engine;
+  }
+
+  get processor(): ProcessorSupervisor | undefined {
+    return this.supervisor;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts a stream and returns its id (`exchange:SYMBOL`, with a suffix when taken). */
+  startStream(request: StreamRequest): string {
+    if (this.closed) throw new Error('the engine is closed');
+    const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
+    const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
+    const runner = new StreamRunner(id, normalized, {
+      processorUrl: this.processorUrl,
+      token: this.options.token ?? null,
+      tuning: this.options.tuning ?? {},
+      logger: this.logger,
+      onChange: (stream) => this.emit({ type: 'stream', stream: stream.info() }),
+      onCandle: (candle) => {
+        if (candle.closed) this.candles++;
+        this.emit({ type: 'candle', streamId: id, candle });
+      },
+      onProcessorStats: (stats) => {
+        this.processorStats = stats;
+      }
+    });
+    this.streams.set(id, runner);
+    this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
+    return id;
+  }
+
+  /** Stops a stream; with `flush`, its open bars are emitted as final first. */
+  async stopStream(id: string, flush = false): Promise<void> {
+    const runner = this.streams.get(id);
+    if (!runner) throw new Error(`no stream "${id}"; running: ${[...this.streams.keys()].join(', ') || 'none'}`);
+    await runner.stop(flush);
+  }
+
+  /** Stops a stream and starts it again with the same request; returns the new id. */
+  async restartStream(id: string): Promise<string> {
+    const runner = this.streams.get(id);
+    if (!runner) throw new Error(`no stream "${id}"`);
+    await runner.stop();
+    this.streams.delete(id);
+    return this.startStream(runner.request);
+  }
+
+  async stopAll(flush = false): Promise<void> {
+    await Promise.all([...this.streams.values()].map((runner) => runner.stop(flush)));
+  }
+
+  /** Resolves when the stream ends (finished, stopped or failed). */
+  async whenDone(id: string): Promise<StreamInfo> {
+    const runner = this.streams.get(id);
+    if (!runner) throw new Error(`no stream "${id}"`);
+    await runner.done;
+    return runner.info();
+  }
+
+  listStreams(): StreamInfo[] {
+    return [...this.streams.values()].map((runner) => runner.info());
+  }
+
+  stats(): EngineStats {
+    let messages = 0;
+    let trades = 0;
+    let messagesPerSecond = 0;
+    for (const info of this.listStreams()) {
+      messages += info.messages;
+      trades += info.trades;
+      messagesPerSecond += info.messagesPerSecond;
+    }
+    return {
+      uptimeS: (Date.now() - this.startedAt) / 1000,
+      messages,
+      messagesPerSecond,
+      trades,
+      candles: this.candles,
+      streams: [...this.streams.values()].filter((runner) => runner.active).length,
+      processor: {
+        url: this.processorUrl,
+        status: this.supervisor?.status ?? 'external',
+        restarts: this.supervisor?.restarts ?? 0,
+        stats: this.processorStats
+      }
+    };
+  }
+
+  /** Stops every stream (flushing when asked), then the processor; idempotent. */
+  async close(flush = false): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    await this.stopAll(flush);
+    await this.supervisor?.stop();
+    await this.logger.close();
+  }
+
+  private tick(): void {
+    for (const runner of this.streams.values()) runner.sampleRate();
+    this.emit({ type: 'stats', stats: this.stats() });
+  }
+
+  private freeId(base: string): string {
+    let id = base;
+    for (let n = 2; this.streams.get(id)?.active; n++) id = `${base}#${n}`;
+    return id;
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * One running stream: pulls normalized messages from its source, encodes them and pushes them
+ * through its bridge link, pausing the source while the in-flight window is full.
+ */
+import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
+import { encodeMessage } from '../bridge/encode.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../logs/logger.js';
+import { openSource, type OpenedSource } from '../sources/index.js';
+import { RateMeter } from './rate.js';
+import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
+
+export interface StreamContext {
+  processorUrl: string;
+  token: string | null;
+  tuning: Partial<BridgeTuning>;
+  logger: Logger;
+  /** Called on every status change and candle; the engine fans these out. */
+  onChange(stream: StreamRunner): void;
+  onCandle: LinkHandlers['candle'];
+  onProcessorStats: LinkHandlers['stats'];
+}
+
+export class StreamRunner {
+  private source: OpenedSource | undefined;
+  private link: BridgeLink | undefined;
+  private stopRequested = false;
+  private flushOnStop = false;
+  private readonly rate = new RateMeter();
+  private status: StreamStatus = 'starting';
+  private detail = 'opening source';
+  private messages = 0;
+  private trades = 0;
+  private candles = 0;
+  private lastPrice: number | null = null;
+  private failure: StreamInfo['failure'] = null;
+  private readonly startedAt = new Date().toISOString();
+  /** Resolves when the stream has ended, for whatever reason. */
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    readonly request: StreamRequest,
+    private readonly context: StreamContext
+  ) {
+    this.done = this.run();
+  }
+
+  info(): StreamInfo {
+    return {
+      id: this.id,
+      request: this.request,
+      status: this.status,
+      detail: this.detail,
+      failure: this.failure,
+      link: this.link?.status ?? 'connecting',
+      messages: this.messages,
+      messagesPerSecond: this.rate.rate,
+      trades: this.trades,
+      candles: this.candles,
+      lastPrice: this.lastPrice,
+      inFlight: this.link?.inFlight ?? 0,
+      startedAt: this.startedAt
+    };
+  }
+
+  get active(): boolean {
+    return this.status === 'starting' || this.status === 'running' || this.status === 'source-reconnecting';
+  }
+
+  /** Samples messages/s; the engine calls it once a second. */
+  sampleRate(): number {
+    return this.rate.sample(this.messages);
+  }
+
+  /**
+   * Stops the source. With `flush`, what was read is processed first and open bars are
+   * emitted as final; the promise resolves when that is done.
+   */
+  async stop(flush = false): Promise<void> {
+    if (!this.active) return;
+    this.stopRequested = true;
+    this.flushOnStop = flush;
+    await this.source?.close();
+    await this.done;
+  }
+
+  private setStatus(status: StreamStatus, detail: string): void {
+    this.status = status;
+    this.detail = detail;
+    this.context.onChange(this);
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.context;
+    try {
+      this.source = await openSource(this.request, { warn: (message) => logger.warn(`${this.id}: ${message}`) });
+      if (this.stopRequested) {
+        await this.source.close();
+        this.setStatus('stopped', 'stopped before the source opened');
+        return;
+      }
+      this.link = this.openLink(this.source);
+      this.setStatus('running', `${this.request.source} source open`);
+      await this.pump(this.source, this.link);
+      if (this.stopRequested && !this.flushOnStop) {
+        this.setStatus('stopped', 'stopped');
+      } else {
+        await this.link.finish();
+        this.setStatus(this.stopRequested ? 'stopped' : 'finished', this.stopRequested ? 'stopped after flushing' : 'source exhausted, all candles processed');
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      logger.error(`${this.id}: ${message}`);
+      this.failure = { message, usage: error instanceof UsageError };
+      this.setStatus('failed', message);
+      await this.source?.close().catch(() => {});
+    } finally {
+      this.link?.close();
+    }
+  }
+
+  private openLink(source: OpenedSource): BridgeLink {
+    const { context, request } = this;
+    return new BridgeLink(
+      context.processorUrl,
+      {
+        stream_id: this.id,
+        exchange: request.exchange,
+        symbols: source.symbols,
+        timeframes: request.timeframes,
+        mode: request.mode,
+        live: source.live
+      },
+      {
+        candle: (candle) => {
+          if (candle.closed) this.candles++;
+          context.onCandle(candle);
+        },
+        stats: context.onProcessorStats,
+        log: (level, message) => context.logger.log(level, message, 'processor'),
+        error: (error) =>
+          context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`),
+        status: (status, detail) => {
+          context.logger.log(status === 'reconnecting' ? 'warning' : 'info', `${this.id}: processor link ${status}: ${detail}`);
+          context.onChange(this);
+        }
+      },
+      context.tuning,
+      context.token
+    );
+  }
+
+  private async pump(source: OpenedSource, link: BridgeLink): Promise<void> {
+    for await (const message of source.messages) {
+      if (this.stopRequested) break;
+      this.messages++;
+      if (message.type === 'trade') {
+        this.trades++;
+        this.lastPrice = message.price;
+      } else if (message.type === 'disconnect') {
+        this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
+      } else if (this.status === 'source-reconnecting') {
+        this.setStatus('running', 'exchange connection restored');
+      }
+      const full = link.push(encodeMessage(message));
+      if (full) await full;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/** The engine API's public types: what the CLI, the TUI and the extension see. */
+import type { Candle, ProcessorStats, StreamMode } from '../bridge/protocol.js';
+import type { LinkStatus } from '../bridge/link.js';
+import type { LogEntry } from '../logs/logger.js';
+import type { SourceSpec } from '../sources/index.js';
+import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
+
+export interface StreamRequest extends SourceSpec {
+  timeframes: string[];
+  mode: StreamMode;
+}
+
+export type StreamStatus = 'starting' | 'running' | 'source-reconnecting' | 'finished' | 'stopped' | 'failed';
+
+export interface StreamInfo {
+  readonly id: string;
+  readonly request: StreamRequest;
+  readonly status: StreamStatus;
+  /** Why the stream is in its status (last error, finish reason …). */
+  readonly detail: string;
+  /** Set when the stream failed; `usage` when the request itself was wrong (bad flag values). */
+  readonly failure: { readonly message: string; readonly usage: boolean } | null;
+  /** The link to the processor. */
+  readonly link: LinkStatus;
+  readonly messages: number;
+  readonly messagesPerSecond: number;
+  readonly trades: number;
+  readonly candles: number;
+  readonly lastPrice: number | null;
+  /** Messages sent but not yet acknowledged by the processor. */
+  readonly inFlight: number;
+  readonly startedAt: string;
+}
+
+export interface EngineStats {
+  readonly uptimeS: number;
+  readonly messages: number;
+  readonly messagesPerSecond: number;
+  readonly trades: number;
+  readonly candles: number;
+  readonly streams: number;
+  readonly processor: {
+    readonly url: string;
+    readonly status: ProcessorStatus | 'external';
+    readonly restarts: number;
+    readonly stats: ProcessorStats | null;
+  };
+}
+
+export type EngineEvent =
+  | { readonly type: 'candle'; readonly streamId: string; readonly candle: Candle }
+  | { readonly type: 'stats'; readonly stats: EngineStats }
+  | { readonly type: 'stream'; readonly stream: StreamInfo }
+  | { readonly type: 'log'; readonly entry: LogEntry }
+  | { readonly type: 'processor'; readonly status: ProcessorStatus; readonly detail: string };

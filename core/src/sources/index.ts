@@ -1,0 +1,178 @@
+import { init, streamNormalized } from 'tardis-dev';
+import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
+import { getOptions } from 'tardis-dev/dist/options.js';
+import { UsageError } from '../errors.js';
+import { checkCaptureFile } from './captureFile.js';
+import { parseDataTypes, planDataTypes } from './dataTypes.js';
+import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
+import { resolveExchange } from './exchanges.js';
+import { fileMessages } from './fileSource.js';
+import { createPacer, parseSpeed } from './pacing.js';
+import { buildSource } from './pipeline.js';
+import { openReplay, parseReplayRange, replayError } from './replay.js';
+import { didYouMean } from './suggest.js';
+import { fetchExchangeSymbols, resolveSymbols } from './symbols.js';
+import { SOURCE_KINDS } from './types.js';
+import type { OpenedSource, SourceHooks, SourceSpec } from './types.js';
+
+export type { OpenedSource, SourceHooks, SourceKind, SourceMessage, SourceSpec } from './types.js';
+export type { DataType, ParsedDataType } from './dataTypes.js';
+export { ACCEPTED_DATA_TYPES, parseDataTypes } from './dataTypes.js';
+export { parseSpeed } from './pacing.js';
+export { toNativeSymbol } from './symbols.js';
+export { DEFUNCT_EXCHANGES } from './exchanges.js';
+
+/**
+ * Opens a market data source: live (tardis-dev streamNormalized), replay (replayNormalized from the
+ * Tardis API / local cache), file (a recorded capture) or demo (the local demo exchange through the
+ * live path). Every user mistake is a UsageError thrown here, before any data flows.
+ */
+export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<OpenedSource> {
+  if (!SOURCE_KINDS.includes(spec.source)) {
+    throw new UsageError(`Unknown source "${spec.source}". Accepted: ${SOURCE_KINDS.join(', ')}.${didYouMean(String(spec.source), SOURCE_KINDS)}`);
+  }
+  const speed = parseSpeed(spec.speed);
+  const types = parseDataTypes(spec.dataTypes);
+  if (speed !== 'max' && (spec.source === 'live' || spec.source === 'demo')) {
+    hooks.warn(`--speed ${speed} paces replay and file sources only; ${spec.source} data comes in real time.`);
+  }
+  const pacer = speed === 'max' ? undefined : createPacer(speed);
+  switch (spec.source) {
+    case 'live':
+      return openLive(spec, types, hooks);
+    case 'demo':
+      return openDemo(spec, types, hooks);
+    case 'replay':
+      return openReplaySource(spec, types, hooks, pacer);
+    case 'file':
+      return openFile(spec, types, hooks, pacer);
+  }
+}
+
+/** tardis-dev options: init() resets everything it is not given to the defaults. */
+function configureTardis(spec: SourceSpec): void {
+  init({ ...(spec.cacheDir ? { cacheDir: spec.cacheDir } : {}), ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) });
+}
+
+/** Checks native ids against the Tardis symbol list; when it is unreachable (≤ ~2.5 s) warns and trusts them. */
+async function validateOnline(exchange: string, symbols: string[], hooks: SourceHooks): Promise<void> {
+  const known = await fetchExchangeSymbols(exchange);
+  if (known instanceof Error) {
+    hooks.warn(`Could not fetch the ${exchange} symbol list from Tardis (${known.message}): symbols ${symbols.join(', ')} not validated.`);
+    return;
+  }
+  resolveSymbols(exchange, symbols, known);
+}
+
+function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hooks: SourceHooks, closed: () => boolean) {
+  let lastError = '';
+  return streamNormalized(
+    {
+      exchange: exchange as Exchange,
+      symbols,
+      withDisconnectMessages: true,
+      onError: (error: Error) => {
+        if (closed() || error.message === lastError) return;
+        lastError = error.message;
+        hooks.warn(`${exchange} live feed: ${error.message} (reconnecting)`);
+      }
+    },
+    ...plan.normalizers
+  ) as AsyncIterableIterator<NormalizedData | Disconnect>;
+}
+
+async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks): Promise<OpenedSource> {
+  const exchange = resolveExchange(spec.exchange, 'live');
+  const symbols = resolveSymbols(exchange, spec.symbols);
+  const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
+  configureTardis(spec);
+  await validateOnline(exchange, symbols, hooks);
+  let closed = false;
+  return buildSource({
+    raw: streamLive(exchange, symbols, plan, hooks, () => closed),
+    plan,
+    symbols,
+    live: true,
+    raceClose: true,
+    onClose: async () => {
+      closed = true;
+    }
+  });
+}
+
+async function openDemo(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks): Promise<OpenedSource> {
+  const { startDemoExchange, DEMO_SYMBOLS, DEMO_EXCHANGES } = await import('./demo/index.js');
+  const exchange = spec.exchange.trim().toLowerCase() as (typeof DEMO_EXCHANGES)[number];
+  if (!DEMO_EXCHANGES.includes(exchange)) {
+    throw new UsageError(`The demo source offers exchanges ${DEMO_EXCHANGES.join(', ')}, not "${spec.exchange}".${didYouMean(exchange, DEMO_EXCHANGES)}`);
+  }
+  const symbols = resolveSymbols(exchange, spec.symbols, DEMO_SYMBOLS[exchange]);
+  if (spec.seed !== undefined && !Number.isInteger(spec.seed)) throw new UsageError(`Demo seed must be an integer, got ${spec.seed}.`);
+  const rate = spec.demoMessagesPerSecond;
+  if (rate !== undefined && !(rate > 0 && rate <= 1_000_000)) {
+    throw new UsageError(`Demo messages per second must be a number in (0, 1000000], got ${rate}.`);
+  }
+  const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
+  const demo = await startDemoExchange({ ...(spec.seed !== undefined ? { seed: spec.seed } : {}), ...(rate !== undefined ? { messagesPerSecond: rate } : {}) });
+  try {
+    demo.useForTardis();
+  } catch (error) {
+    await demo.close();
+    throw error;
+  }
+  let closed = false;
+  return buildSource({
+    raw: streamLive(exchange, symbols, plan, hooks, () => closed),
+    plan,
+    symbols,
+    live: true,
+    raceClose: true,
+    onClose: async () => {
+      closed = true;
+      await demo.close();
+    },
+    afterClose: () => demo.restoreTardis()
+  });
+}
+
+async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: ReturnType<typeof createPacer> | undefined): Promise<OpenedSource> {
+  const exchange = resolveExchange(spec.exchange, 'replay');
+  const range = parseReplayRange(spec.from, spec.to);
+  const symbols = resolveSymbols(exchange, spec.symbols);
+  const plan = planDataTypes(types, exchange, range.fetchFrom, hooks.warn);
+  configureTardis(spec);
+  const raw = openReplay({ exchange, symbols, normalizers: plan.normalizers, range, cacheDir: getOptions().cacheDir, apiKey: spec.apiKey });
+  await validateOnline(exchange, symbols, hooks);
+  if (plan.computables.length > 0 && range.fetchFrom.valueOf() % 86_400_000 !== 0) {
+    hooks.warn(
+      'Tardis records order book snapshots at 00:00 UTC (and after reconnects): book snapshots may be missing until the next one. ' +
+        'Start --from at 00:00 UTC to have them from the start.'
+    );
+  }
+  const aligned = range.from.valueOf() === range.fetchFrom.valueOf() && range.to.valueOf() === range.fetchTo.valueOf();
+  return buildSource({
+    raw: raw as AsyncIterableIterator<NormalizedData | Disconnect>,
+    plan,
+    symbols,
+    live: false,
+    raceClose: true,
+    ...(aligned ? {} : { range: { from: range.from.valueOf(), to: range.to.valueOf() } }),
+    ...(pacer ? { pacer } : {}),
+    mapError: (error) => replayError(error, exchange)
+  });
+}
+
+async function openFile(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: ReturnType<typeof createPacer> | undefined): Promise<OpenedSource> {
+  const path = await checkCaptureFile(spec.file);
+  const exchange = resolveExchange(spec.exchange, 'file');
+  const symbols = resolveSymbols(exchange, spec.symbols);
+  const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
+  return buildSource({
+    raw: fileMessages({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }),
+    plan,
+    symbols,
+    live: false,
+    raceClose: false,
+    ...(pacer ? { pacer } : {})
+  });
+}

@@ -1,0 +1,93 @@
+import { compute } from 'tardis-dev';
+import type { Disconnect, NormalizedData } from 'tardis-dev';
+import type { DataTypePlan } from './dataTypes.js';
+import { pause } from './pacing.js';
+import type { Pacer } from './pacing.js';
+import type { OpenedSource, SourceMessage } from './types.js';
+
+/** How long close() waits for tardis-dev to wind down (a live feed only notices at its next message). */
+const CLOSE_WAIT_MS = 2000;
+
+export interface PipelineOptions {
+  /** Normalized tardis-dev messages, book_change included when snapshots are requested. */
+  readonly raw: AsyncIterableIterator<NormalizedData | Disconnect>;
+  readonly plan: DataTypePlan;
+  readonly symbols: string[];
+  readonly live: boolean;
+  /** Race each read against close (sources whose reads can block: live, demo, replay downloads). */
+  readonly raceClose: boolean;
+  /** Replay: drop messages outside [from, to) (ms), end at `to`. */
+  readonly range?: { readonly from: number; readonly to: number };
+  readonly pacer?: Pacer;
+  readonly mapError?: (error: unknown) => unknown;
+  /** Runs on close, concurrently with draining the pipeline (e.g. stopping the demo exchange). */
+  readonly onClose?: () => Promise<void>;
+  /** Runs last on close. */
+  readonly afterClose?: () => void;
+}
+
+/**
+ * raw -> compute(book snapshots) -> one stage that keeps the requested kinds, applies the replay
+ * range and pacing, and ends promptly on close.
+ */
+export function buildSource(o: PipelineOptions): OpenedSource {
+  const aborter = new AbortController();
+  const messages = o.plan.computables.length > 0 ? compute(o.raw, ...o.plan.computables) : o.raw;
+  const stream = deliver(messages as AsyncIterableIterator<SourceMessage | NormalizedData>, o, aborter.signal);
+  let closing: Promise<void> | undefined;
+  return {
+    messages: stream,
+    symbols: o.symbols,
+    live: o.live,
+    finite: !o.live,
+    close() {
+      closing ??= (async () => {
+        aborter.abort();
+        await Promise.all([stream.return(undefined), o.onClose?.()]);
+        o.afterClose?.();
+      })();
+      return closing;
+    }
+  };
+}
+
+async function* deliver(
+  messages: AsyncIterableIterator<SourceMessage | NormalizedData>,
+  o: PipelineOptions,
+  signal: AbortSignal
+): AsyncGenerator<SourceMessage, void, undefined> {
+  const types = o.plan.messageTypes;
+  const { range, pacer, mapError } = o;
+  const closed = o.raceClose ? new Promise<IteratorResult<never>>((resolve) => signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true })) : undefined;
+  try {
+    while (!signal.aborted) {
+      let next: IteratorResult<SourceMessage | NormalizedData>;
+      try {
+        next = closed === undefined ? await messages.next() : await Promise.race([messages.next(), closed]);
+      } catch (error) {
+        throw mapError === undefined ? error : mapError(error);
+      }
+      if (next.done === true) return;
+      const message = next.value;
+      if (message.type !== 'disconnect' && !types.has(message.type)) continue;
+      if (range !== undefined) {
+        const t = message.localTimestamp.valueOf();
+        if (t < range.from) continue;
+        if (t >= range.to) return;
+      }
+      if (pacer !== undefined) {
+        const wait = pacer(message.localTimestamp.valueOf());
+        if (wait > 0 && !(await pause(wait, signal))) return;
+      }
+      yield message as SourceMessage;
+    }
+  } finally {
+    // a pending read (live) makes return() wait for the next message: bound the wait
+    const finished = messages.return?.(undefined);
+    if (finished !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS).unref()))]);
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
+
+export type SourceKind = 'live' | 'replay' | 'file' | 'demo';
+export const SOURCE_KINDS: readonly SourceKind[] = ['live', 'replay', 'file', 'demo'];
+
+export interface SourceSpec {
+  source: SourceKind;
+  exchange: string;
+  /** Exchange-native ids (BTCUSDT, BTC-PERPETUAL) or the BTC-USDT form, see symbols.ts. */
+  symbols: string[];
+  /** See dataTypes.ts; entries may also be comma-separated lists. */
+  dataTypes: string[];
+  /** replay: ISO-8601 UTC range [from, to). */
+  from?: string;
+  to?: string;
+  cacheDir?: string;
+  /** replay: Tardis API key (the caller reads TARDIS_API_KEY). */
+  apiKey?: string;
+  /** replay: Tardis HTTP API base URL (tests point it at https://127.0.0.1:1). */
+  endpoint?: string;
+  /** file: recorded capture, `<local timestamp> <raw exchange JSON>` per line, plain or gzip. */
+  file?: string;
+  /** Pacing for replay and file by local timestamps: 'max' = as fast as possible, N = N× real time. */
+  speed: 'max' | number;
+  /** demo */
+  seed?: number;
+  demoMessagesPerSecond?: number;
+}
+
+/** Normalized messages a source yields: only the requested kinds, plus disconnects. */
+export type SourceMessage = Trade | BookSnapshot | DerivativeTicker | Liquidation | Disconnect;
+
+export interface OpenedSource {
+  readonly messages: AsyncIterable<SourceMessage>;
+  /** Resolved exchange-native ids. */
+  readonly symbols: string[];
+  /** live and demo */
+  readonly live: boolean;
+  /** replay and file: the iteration ends by itself */
+  readonly finite: boolean;
+  /** Stops the source (and the demo exchange it started). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface SourceHooks {
+  warn(message: string): void;
+}

@@ -1,0 +1,198 @@
+/**
+ * Runs the Python processor: starts it from the venv, waits until it listens and answers
+ * /health, restarts it with backoff when it dies, and stops it (no orphans) on exit.
+ *
+ * The child keeps stdin as a pipe and is started with --exit-on-stdin-eof: if this process
+ * dies without cleaning up (even kill -9), the pipe closes and the processor exits by itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../logs/logger.js';
+import { PYTHON_DIR, VENV_PYTHON } from '../paths.js';
+
+export type ProcessorStatus = 'starting' | 'running' | 'restarting' | 'stopped';
+
+export interface ProcessorLaunch {
+  /** Python executable with the processor installed; default python/.venv. */
+  python?: string;
+  host: string;
+  /** 0 picks a free port on the first start; restarts keep the port. */
+  port: number;
+  logDir: string;
+  /** Extra processor flags (e.g. --no-serve). */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+export class ProcessorSupervisor {
+  private child: ChildProcess | undefined;
+  private port: number;
+  private stopping = false;
+  private restartDelayMs = 250;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastStderr: string[] = [];
+  status: ProcessorStatus = 'stopped';
+  restarts = 0;
+
+  constructor(
+    private readonly launch: ProcessorLaunch,
+    private readonly logger: Logger,
+    private readonly onStatus: (status: ProcessorStatus, detail: string) => void = () => {}
+  ) {
+    this.port = launch.port;
+  }
+
+  get url(): string {
+    return `ws://${this.launch.host.includes(':') ? `[${this.launch.host}]` : this.launch.host}:${this.port}`;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the processor and resolves with its WebSocket URL once /health answers. */
+  async start(): Promise<string> {
+    const python = this.launch.python ?? VENV_PYTHON;
+    if (!existsSync(python)) {
+      throw new UsageError(`Python processor environment not found at ${python}: run \`npm run setup\` first`);
+    }
+    this.stopping = false;
+    await this.spawnOnce(python);
+    return this.url;
+  }
+
+  /** Kills the processor with SIGKILL, as a crash would (for tests and fault drills). */
+  crash(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.setStatus('stopped', 'processor stopped');
+  }
+
+  private setStatus(status: ProcessorStatus, detail: string): void {
+    this.status = status;
+    this.onStatus(status, detail);
+  }
+
+  private spawnOnce(python: string): Promise<void> {
+    this.setStatus(this.restarts === 0 ? 'starting' : 'restarting', `starting ${python}`);
+    const args = [
+      '-m',
+      'market_data_tick_handler',
+      '--host',
+      this.launch.host,
+      '--port',
+      String(this.port),
+      '--log-dir',
+      this.launch.logDir,
+      '--exit-on-stdin-eof',
+      ...(this.launch.args ?? [])
+    ];
+    const child = spawn(python, args, {
+      cwd: PYTHON_DIR,
+      env: { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe']
+    });
+    this.child = child;
+    this.lastStderr = [];
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.lastStderr = [...this.lastStderr.slice(-19), line];
+      this.logger.log('warning', line, 'processor');
+    });
+
+    return new Promise<void>((resolve, reject) => {
+      let listening = false;
+      const fail = (why: string) => {
+        clearTimeout(timeout);
+        reject(new Error(`${why}${this.lastStderr.length ? `:\n${this.lastStderr.join('\n')}` : ''}`));
+      };
+      const timeout = setTimeout(() => {
+        child.kill('SIGKILL');
+        fail(`Python processor did not start within ${START_TIMEOUT_MS / 1000} s`);
+      }, START_TIMEOUT_MS);
+
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (listening) return;
+        const port = parseListening(line);
+        if (port === undefined) return;
+        listening = true;
+        this.port = port;
+        waitForHealth(this.launch.host, port).then(
+          () => {
+            clearTimeout(timeout);
+            this.restartDelayMs = 250;
+            this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
+            resolve();
+          },
+          (error: Error) => fail(error.message)
+        );
+      });
+
+      child.on('error', (error) => fail(`cannot start the Python processor (${python}): ${error.message}`));
+      child.on('exit', (code, signal) => {
+        if (!listening) {
+          fail(`Python processor exited during start (${signal ?? `code ${code}`})`);
+          return;
+        }
+        if (this.stopping) return;
+        this.restarts++;
+        const delay = this.restartDelayMs;
+        this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+        this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+        this.setStatus('restarting', `processor died (${signal ?? `code ${code}`})`);
+        this.restartTimer = setTimeout(() => this.respawn(python), delay);
+      });
+    });
+  }
+
+  private respawn(python: string): void {
+    if (this.stopping) return;
+    this.spawnOnce(python).catch((error: Error) => {
+      this.logger.error(`Python processor restart failed: ${error.message}`);
+      if (this.stopping) return;
+      this.restartTimer = setTimeout(() => this.respawn(python), this.restartDelayMs);
+      this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+    });
+  }
+}
+
+function parseListening(line: string): number | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const event = JSON.parse(line) as { event?: string; port?: number };
+    return event.event === 'listening' && typeof event.port === 'number' ? event.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForHealth(host: string, port: number): Promise<void> {
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  let lastError = 'no answer';
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      const response = await fetch(`http://${hostPart}:${port}/health`);
+      if (response.ok) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Python processor /health did not answer on port ${port} (${lastError})`);
+}

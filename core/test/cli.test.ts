@@ -1,0 +1,33 @@
+// Wrong flags get one clear line naming the problem and the accepted values, exit code 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.js';
+
+const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-cli-'));
+const cases: [string, string[], RegExp][] = [
+  ['a bad timeframe', ['run', '--timeframes', '15s,7x'], /invalid timeframe "7x".*15s, 1m/],
+  ['an unknown source', ['run', '--source', 'tape'], /live, replay, file, demo/],
+  ['an unknown flag', ['run', '--symbl', 'BTCUSDT'], /--symbl[\s\S]*--symbol/],
+  ['a bad speed', ['run', '--source', 'file', '--file', 'x.gz', '--speed', 'fast'], /--speed must be "max" or a positive number/],
+  ['a file source without a file', ['run', '--source', 'file'], /--source file needs --file/],
+  ['a replay without dates', ['run', '--source', 'replay'], /--from and --to/],
+  ['a bad duration', ['run', '--source', 'demo', '--duration', 'soon'], /--duration "soon" is not a duration/],
+  ['a bad processor URL', ['start', '--pythonWebSocketUrl', 'http://x'], /must start with ws:\/\//]
+];
+
+for (const [what, args, message] of cases) {
+  test(`${what} → one clear line and exit code 2`, async () => {
+    const result = await runCli([...args, '--logDir', logDir]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('--help lists the commands and exits 0', async () => {
+  const result = await runCli(['--help']);
+  assert.equal(result.code, 0);
+});

@@ -1,0 +1,133 @@
+"""Command line: ``python -m market_data_tick_handler [options]``.
+
+Prints exactly one line on stdout once listening, ``{"event":"listening","host":...,"port":N}``
+(the port actually bound when ``--port 0``), and exits 0 after a clean shutdown on SIGTERM,
+SIGINT or, with ``--exit-on-stdin-eof``, when stdin reaches end of file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .engine_session import SessionConfig
+from .logging_setup import EngineLogForwarder, setup_logging
+from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
+from .stats import Stats
+from .streaming_service.modes.serve_mode import ServeHub
+from .timeframes import ACCEPTED_FORMS, parse_timeframes
+
+log = logging.getLogger("market_data_tick_handler")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="market_data_tick_handler",
+        description="Tickbridge processor: builds candles and features from the engine's market "
+                    "data and serves them to consumers over WebSocket.")
+    parser.add_argument("--host", default="localhost", help="interface to listen on (default: localhost)")
+    parser.add_argument("--port", type=int, default=8765,
+                        help="port (default: 8765; 0 picks a free one, printed on the listening line)")
+    parser.add_argument("--symbol", default="BTC-USDT",
+                        help="default symbol of consumers that name none (engines send their own)")
+    parser.add_argument("--exchange", default="binance", help="default exchange of consumers (default: binance)")
+    parser.add_argument("--timeframes", nargs="+", default=["15s", "1m", "5m", "15m"],
+                        help=f"timeframes of streams whose hello names none; {ACCEPTED_FORMS}")
+    parser.add_argument("--no-serve", action="store_true", help="do not accept consumers (no serve hub)")
+    parser.add_argument("--no-persist", action="store_true", help="do not persist candles")
+    parser.add_argument("--log-dir", type=Path,
+                        default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
+                        help="folder of python_server.log (default: $TICKBRIDGE_LOG_DIR or ./logs)")
+    parser.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME_BYTES,
+                        help="largest accepted frame; a larger one closes the connection with 1009")
+    parser.add_argument("--history", type=int, default=1000,
+                        help="closed candles kept per exchange, symbol and timeframe for new consumers")
+    parser.add_argument("--partial-interval-ms", type=int, default=250,
+                        help="at most one update of an open bar per symbol and timeframe per interval")
+    parser.add_argument("--close-grace-ms", type=int, default=2000,
+                        help="live streams: a bar closes on the wall clock this long after its end")
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="shut down when stdin reaches end of file (parent process gone)")
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    try:
+        parse_timeframes(args.timeframes)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for name in ("max_frame_bytes", "partial_interval_ms"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    for name in ("history", "close_grace_ms", "port"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be >= 0")
+
+
+def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Sets ``stop`` when stdin reaches EOF (read in a daemon thread: works for any stdin)."""
+
+    def read() -> None:
+        try:
+            while os.read(0, 65536):
+                pass
+        except OSError:
+            pass
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=read, name="stdin-eof", daemon=True).start()
+
+
+async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
+    config = ServerConfig(
+        host=args.host, port=args.port, exchange=args.exchange, symbol=args.symbol,
+        max_frame_bytes=args.max_frame_bytes,
+        session=SessionConfig(default_timeframes=tuple(args.timeframes),
+                              partial_interval_ms=args.partial_interval_ms,
+                              close_grace_ms=args.close_grace_ms,
+                              token=os.environ.get("TICKBRIDGE_TOKEN") or None))
+    stats = Stats()
+    hub = None if args.no_serve else ServeHub(history=args.history)
+    server = ProcessorServer(config, stats=stats, hub=hub, log_forwarder=forwarder)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if args.exit_on_stdin_eof:
+        _watch_stdin(loop, stop)
+
+    host, port = await server.start()
+    if not args.no_persist:
+        log.info("persist: no persistence backends are configured; candles are not stored")
+    sys.stdout.write(json.dumps({"event": "listening", "host": host, "port": port},
+                                separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+    await stop.wait()
+    await server.stop()
+    log.info("stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
+    forwarder = EngineLogForwarder()
+    setup_logging(args.log_dir, forwarder)
+    try:
+        asyncio.run(run(args, forwarder))
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", args.host, args.port, exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

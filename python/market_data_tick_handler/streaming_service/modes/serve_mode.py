@@ -1,0 +1,194 @@
+"""Serve mode: recent candles kept in memory and served to consumers over WebSocket.
+
+``ServeHub`` receives every candle / tick event of every stream, keeps the last N closed
+candles per (exchange, symbol, timeframe) and pushes events to subscribed consumers. A
+consumer that does not keep up fills its bounded queue and is closed with 1008
+``consumer too slow``; the others are unaffected. ``LiveFeatureStream`` is the client side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any, Iterable, Sequence
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from ...protocol import encode
+from ...timeframes import parse_timeframe
+from ..backends import EventPublisher
+from .live_stream import LiveFeatureStream, normalize_symbol
+
+__all__ = ["Consumer", "LiveFeatureStream", "ServeHub", "normalize_symbol"]
+
+log = logging.getLogger(__name__)
+
+TOO_SLOW = "consumer too slow"
+
+
+class Consumer:
+    """One subscribed connection: its filter and its bounded outgoing queue."""
+
+    def __init__(self, ws: ServerConnection, *, exchange: str, symbol: str,
+                 timeframes: Iterable[str], closed_only: bool, limit: int) -> None:
+        self.ws = ws
+        self.exchange = exchange.lower()
+        self.symbol_key = normalize_symbol(symbol)
+        self.timeframes = frozenset(timeframes) or None
+        self.closed_only = closed_only
+        self.limit = limit
+        self.too_slow = False
+        self._queue: deque[bytes] = deque()
+        self._wake = asyncio.Event()
+        self._slow = asyncio.Event()
+
+    def wants(self, event: dict[str, Any], exchange: str, symbol_key: str | None) -> bool:
+        if self.exchange and self.exchange != exchange:
+            return False
+        if symbol_key is not None and symbol_key != self.symbol_key:
+            return False
+        if event["type"] != "candle":
+            return True
+        if self.timeframes is not None and event["timeframe"] not in self.timeframes:
+            return False
+        return event["closed"] or event["final"] or not self.closed_only
+
+    def offer(self, payload: bytes) -> None:
+        if self.too_slow:
+            return
+        if len(self._queue) >= self.limit:
+            self.too_slow = True
+            self._queue.clear()
+            self._slow.set()
+            return
+        self._queue.append(payload)
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Sends queued events until the peer leaves or falls too far behind."""
+        pump = asyncio.create_task(self._pump())
+        slow = asyncio.create_task(self._slow.wait())
+        reader = asyncio.create_task(self._discard_input())
+        try:
+            await asyncio.wait({pump, slow, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, slow, reader):
+                task.cancel()
+            await asyncio.gather(pump, slow, reader, return_exceptions=True)
+        if self.too_slow:
+            peer = _peer(self.ws)
+            log.warning("consumer %s too slow: closed", peer)
+            await self.ws.close(1008, TOO_SLOW)
+
+    async def _pump(self) -> None:
+        queue, ws = self._queue, self.ws
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while queue:
+                await ws.send(queue.popleft(), text=True)
+
+    async def _discard_input(self) -> None:
+        try:
+            async for _ in self.ws:
+                pass  # consumers have nothing more to say after subscribe
+        except ConnectionClosed:
+            pass
+
+
+def _peer(ws: ServerConnection) -> str:
+    address = ws.remote_address
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address)
+
+
+class ServeHub:
+    """History and fan-out of candle / tick events to consumers and publishers."""
+
+    def __init__(self, *, history: int = 1000, queue_limit: int = 10_000,
+                 publishers: Sequence[EventPublisher] = ()) -> None:
+        if history < 0 or queue_limit < 1:
+            raise ValueError("history must be >= 0 and queue_limit >= 1")
+        self.history = history
+        self.queue_limit = queue_limit
+        self.publishers = list(publishers)
+        self._recent: dict[tuple[str, str, str], deque[tuple[dict[str, Any], bytes]]] = {}
+        self._consumers: list[Consumer] = []
+        self._symbol_keys: dict[str, str] = {}
+
+    @property
+    def consumer_count(self) -> int:
+        return len(self._consumers)
+
+    @property
+    def wants_ticks(self) -> bool:
+        return bool(self._consumers or self.publishers)
+
+    def publish(self, event: dict[str, Any], payload: bytes | None = None) -> None:
+        exchange = event["exchange"].lower()
+        if event["type"] == "candle":
+            symbol = event["symbol"]
+        else:
+            symbol = getattr(event["msg"], "symbol", None)
+        symbol_key = None
+        if symbol is not None:
+            symbol_key = self._symbol_keys.get(symbol)
+            if symbol_key is None:
+                symbol_key = self._symbol_keys[symbol] = normalize_symbol(symbol)
+        if self.history and event["type"] == "candle" and event["closed"]:
+            payload = payload if payload is not None else encode(event)
+            key = (exchange, symbol_key or "", event["timeframe"])
+            recent = self._recent.get(key)
+            if recent is None:
+                recent = self._recent[key] = deque(maxlen=self.history)
+            recent.append((event, payload))
+        dropped = False
+        for consumer in self._consumers:
+            if consumer.wants(event, exchange, symbol_key):
+                payload = payload if payload is not None else encode(event)
+                consumer.offer(payload)
+                dropped = dropped or consumer.too_slow
+        if dropped:  # it is being closed: stop feeding it
+            self._consumers = [c for c in self._consumers if not c.too_slow]
+        if self.publishers:
+            payload = payload if payload is not None else encode(event)
+            for publisher in self.publishers:
+                publisher.publish(event, payload)
+
+    def add(self, consumer: Consumer) -> int:
+        """Registers ``consumer`` and queues its history (oldest first); returns how many
+        history events were queued. History and registration happen in one step, so no
+        event is missed or doubled between them."""
+        items: list[tuple[str, int, bytes]] = []
+        for (exchange, symbol_key, _tf), recent in self._recent.items():
+            if symbol_key != consumer.symbol_key:
+                continue
+            if consumer.exchange and consumer.exchange != exchange:
+                continue
+            for event, payload in recent:
+                if consumer.wants(event, exchange, symbol_key):
+                    items.append((event["start"], _length_rank(event["timeframe"]), payload))
+        items.sort(key=lambda item: (item[0], item[1]))
+        consumer.limit += len(items)  # the history itself never counts as falling behind
+        for _, _, payload in items:
+            consumer.offer(payload)
+        self._consumers.append(consumer)
+        return len(items)
+
+    def remove(self, consumer: Consumer) -> None:
+        if consumer in self._consumers:
+            self._consumers.remove(consumer)
+
+    async def aclose(self) -> None:
+        for publisher in self.publishers:
+            await publisher.aclose()
+
+
+def _length_rank(label: str) -> int:
+    try:
+        return parse_timeframe(label)
+    except ValueError:
+        return 0

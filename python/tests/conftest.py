@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from market_data_tick_handler.engine_session import SessionConfig  # noqa: E402
+from market_data_tick_handler.logging_setup import EngineLogForwarder  # noqa: E402
+from market_data_tick_handler.server import ProcessorServer, ServerConfig  # noqa: E402
+from market_data_tick_handler.stats import Stats  # noqa: E402
+from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub  # noqa: E402
+
+StartServer = Callable[..., Awaitable[ProcessorServer]]
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[StartServer]:
+    """Starts ProcessorServer instances on 127.0.0.1, port 0 unless given; stops them all."""
+    servers: list[ProcessorServer] = []
+
+    async def start(*, serve: bool = True, history: int = 100, queue_limit: int = 10_000,
+                    port: int = 0, session: dict[str, Any] | None = None,
+                    log_forwarder: EngineLogForwarder | None = None, **config: Any) -> ProcessorServer:
+        session_config = dataclasses.replace(SessionConfig(), **(session or {}))
+        server = ProcessorServer(
+            ServerConfig(host="127.0.0.1", port=port, session=session_config, **config),
+            stats=Stats(), hub=ServeHub(history=history, queue_limit=queue_limit) if serve else None,
+            log_forwarder=log_forwarder)
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.stop()

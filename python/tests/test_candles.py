@@ -1,0 +1,206 @@
+"""Candle rules, each pinned on a small hand-computed case."""
+
+from __future__ import annotations
+
+import pytest
+
+from market_data_tick_handler.processor import SeqGap, StreamProcessor
+from market_data_tick_handler.protocol import InvalidMessage
+
+from helpers import S, SYM, T0, book, closed, disconnect, end, only, ticker, trade
+
+
+def proc(timeframes=("15s", "1m"), **kw) -> StreamProcessor:
+    return StreamProcessor(exchange="binance", timeframes=list(timeframes), **kw)
+
+
+def ohlc(c):
+    return (c["open"], c["high"], c["low"], c["close"])
+
+
+def test_ohlcv_vwap_and_sides():
+    p = proc(["1m"])
+    events = p.process([
+        trade(T0 + 1 * S, 100.0, 1.0, "buy"),
+        trade(T0 + 2 * S, 103.0, 2.0, "sell"),
+        trade(T0 + 3 * S, 99.0, 0.5, "unknown"),
+        trade(T0 + 4 * S, 101.0, 0.5, "buy"),
+        trade(T0 + 60 * S, 50.0),  # closes the bar
+    ])
+    [c] = events
+    assert (c["start"], c["end"]) == ("2024-08-08T23:55:00.000Z", "2024-08-08T23:56:00.000Z")
+    assert ohlc(c) == (100.0, 103.0, 99.0, 101.0)
+    assert c["volume"] == 4.0 and c["buy_volume"] == 1.5 and c["sell_volume"] == 2.0
+    assert c["trades"] == 4
+    assert c["vwap"] == pytest.approx((100 + 206 + 49.5 + 50.5) / 4.0)
+    assert c["closed"] is True and c["final"] is False and c["gap"] is False
+    assert c["exchange"] == "binance" and c["symbol"] == SYM and c["timeframe"] == "1m"
+
+
+def test_buckets_are_half_open_and_aligned_to_the_epoch():
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 7 * S, 1.0), trade(T0 + 15 * S - 1, 2.0), trade(T0 + 15 * S, 3.0)])
+    [c] = events
+    assert c["start"] == "2024-08-08T23:55:00.000Z" and c["end"] == "2024-08-08T23:55:15.000Z"
+    assert c["trades"] == 2 and c["close"] == 2.0
+
+
+@pytest.mark.parametrize("closer", [
+    book(T0 + 60 * S, [(1.0, 1.0)], [(2.0, 1.0)]),
+    ticker(T0 + 61 * S, mark=5.0),
+    disconnect(T0 + 60 * S),
+    trade(T0 + 75 * S, 9.0, symbol="ETHUSDT"),  # another symbol of the stream
+])
+def test_any_message_at_or_after_the_end_closes_the_bar(closer):
+    p = proc(["1m"])
+    assert p.process([trade(T0 + 10 * S, 1.0)]) == []
+    [c] = p.process([closer])
+    assert c["symbol"] == SYM and c["start"] == "2024-08-08T23:55:00.000Z" and c["trades"] == 1
+
+
+def test_every_timeframe_closes_at_its_own_end():
+    p = proc(["15s", "1m"])
+    events = p.process([trade(T0 + 1 * S, 10.0, 1.0), trade(T0 + 16 * S, 12.0, 1.0), trade(T0 + 61 * S, 11.0)])
+    assert [c["start"][11:19] for c in only(events, "15s")] == ["23:55:00", "23:55:15", "23:55:30", "23:55:45"]
+    [minute] = only(events, "1m")
+    assert ohlc(minute) == (10.0, 12.0, 10.0, 12.0) and minute["volume"] == 2.0
+
+
+def test_empty_bars_are_flat_at_the_previous_close():
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 5 * S, 11.0), trade(T0 + 50 * S, 12.0)])
+    assert [c["start"][11:19] for c in events] == ["23:55:00", "23:55:15", "23:55:30"]
+    for empty in events[1:]:
+        assert ohlc(empty) == (11.0, 11.0, 11.0, 11.0)
+        assert empty["trades"] == 0 and empty["volume"] == 0.0 and empty["vwap"] is None
+        assert empty["closed"] is True and empty["features"]["trade_intensity"] == 0.0
+
+
+def test_no_bars_before_the_first_trade_of_a_symbol():
+    p = proc(["15s"])
+    msgs = [book(T0 + k * 5 * S, [(1.0, 1.0)], [(2.0, 1.0)]) for k in range(8)]  # 0..35 s, no trade
+    msgs += [trade(T0 + 40 * S, 5.0), book(T0 + 47 * S, [(1.0, 1.0)], [(2.0, 1.0)])]
+    events = p.process(msgs)
+    [c] = events
+    assert c["start"] == "2024-08-08T23:55:30.000Z" and c["open"] == 5.0
+
+
+def test_late_message_counts_in_the_open_bar():
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 16 * S, 11.0), trade(T0 + 14 * S, 9.0),
+                        trade(T0 + 30 * S, 12.0)])
+    first, second = events
+    assert first["trades"] == 1
+    assert second["trades"] == 2 and ohlc(second) == (11.0, 11.0, 9.0, 9.0)
+
+
+def test_partials_are_throttled_and_only_sent_after_a_change():
+    p = proc(["15s", "1m"], partial_interval_us=250_000)
+    wall = 10**15
+    p.process([trade(T0 + 1 * S, 10.0)])
+    first = p.partials(wall)
+    assert [(c["timeframe"], c["closed"], c["final"], c["close"]) for c in first] == [
+        ("15s", False, False, 10.0), ("1m", False, False, 10.0)]
+    assert p.partials(wall + 300_000) == []  # nothing changed
+    p.process([trade(T0 + 2 * S, 11.0)])
+    assert p.partials(wall + 100_000) == []  # changed, but within the interval of the last one
+    later = p.partials(wall + 250_000)
+    assert [c["close"] for c in later] == [11.0, 11.0]
+    assert p.partials(wall + 600_000) == []
+
+
+def test_partial_of_a_longer_bar_includes_closed_base_buckets():
+    p = proc(["15s", "1m"])
+    p.process([trade(T0 + 1 * S, 10.0, 1.0), trade(T0 + 16 * S, 12.0, 2.0)])
+    minute = only(p.partials(0), "1m")[0]
+    assert ohlc(minute) == (10.0, 12.0, 10.0, 12.0) and minute["volume"] == 3.0 and minute["trades"] == 2
+
+
+def test_disconnect_marks_bars_until_data_resumes_with_gap():
+    p = proc(["15s"])
+    events = p.process([
+        trade(T0 + 1 * S, 10.0),
+        trade(T0 + 16 * S, 11.0),   # bar 15..30 open
+        disconnect(T0 + 20 * S),    # gap: bar 15..30
+        trade(T0 + 50 * S, 12.0),   # data resumes in bar 45..60 (30..45 empty, in the outage)
+        trade(T0 + 61 * S, 13.0),   # bar 60..75: after the resume, no gap
+        trade(T0 + 76 * S, 14.0),
+    ])
+    assert [(c["start"][14:19], c["gap"]) for c in events] == [
+        ("55:00", False), ("55:15", True), ("55:30", True), ("55:45", True), ("56:00", False)]
+
+
+def test_disconnect_before_a_bar_end_and_resume_in_the_same_bar():
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 1 * S, 10.0), disconnect(T0 + 2 * S), trade(T0 + 3 * S, 11.0),
+                        trade(T0 + 16 * S, 12.0), trade(T0 + 31 * S, 12.0)])
+    assert [c["gap"] for c in events] == [True, False]
+
+
+def test_end_emits_open_bars_as_final():
+    p = proc(["15s", "1m"])
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 20 * S, 11.0), end()])
+    assert [(c["timeframe"], c["start"][14:19], c["closed"], c["final"]) for c in events] == [
+        ("15s", "55:00", True, False), ("15s", "55:15", False, True), ("1m", "55:00", False, True)]
+    assert p.ended
+    assert p.partials(0) == [] and p.finish() == [] and p.on_clock(T0 + 3600 * S) == []
+    [c] = only(p.process([trade(T0 + 3600 * S, 12.0), trade(T0 + 3615 * S, 12.0)]), "15s")
+    assert c["open"] == 12.0 and c["start"] == "2024-08-09T00:55:00.000Z"  # no bars for the silence
+
+
+def test_live_bars_close_on_the_wall_clock_after_the_grace():
+    p = proc(["15s"], live=True, close_grace_us=2 * S)
+    p.process([trade(T0 + 1 * S, 10.0)])
+    assert p.on_clock(T0 + 16 * S) == []          # end + 1 s < end + grace
+    [c] = p.on_clock(T0 + 17 * S)                  # end + grace
+    assert c["start"][14:19] == "55:00" and c["closed"] and c["trades"] == 1
+    # wall clock 47 s - grace: the empty bars 15..30 and 30..45 close
+    assert [e["start"][14:19] for e in p.on_clock(T0 + 47 * S)] == ["55:15", "55:30"]
+
+
+def test_replay_streams_ignore_the_wall_clock():
+    p = proc(["15s"], live=False)
+    p.process([trade(T0 + 1 * S, 10.0)])
+    assert p.on_clock(T0 + 3600 * S) == []
+
+
+def test_symbols_have_their_own_bars():
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 2 * S, 20.0, symbol="ETHUSDT"),
+                        trade(T0 + 16 * S, 11.0)])
+    assert sorted((c["symbol"], c["close"]) for c in events) == [(SYM, 10.0), ("ETHUSDT", 20.0)]
+
+
+def test_ticks_mode_serves_messages_and_builds_no_candles():
+    p = proc(["15s"], mode="ticks")
+    msgs = [trade(T0, 1.0), trade(T0 + 20 * S, 2.0), end()]
+    events = p.process(msgs)
+    assert [e["type"] for e in events] == ["tick", "tick", "tick"]
+    assert events[0] == {"type": "tick", "exchange": "binance", "msg": msgs[0]}
+    assert p.trades_seen == 2 and p.ended
+
+
+def test_sequence_numbers_skip_resends_and_refuse_gaps():
+    p = proc(["15s"])
+    assert p.process_batch(1, [trade(T0, 1.0), trade(T0 + 1, 2.0)]) == []
+    p.process_batch(1, [trade(T0, 99.0), trade(T0 + 1, 99.0), trade(T0 + 2, 3.0)])  # 1, 2 resent
+    assert p.next_seq == 4
+    p.process_batch(2, [trade(T0, 99.0)])  # entirely old
+    assert p.next_seq == 4
+    with pytest.raises(SeqGap, match="expected seq 4, got 6"):
+        p.process_batch(6, [trade(T0 + 3, 4.0)])
+    events = p.process_batch(4, [InvalidMessage(0, "bad"), trade(T0 + 20 * S, 5.0)])
+    assert p.next_seq == 6
+    [c] = events  # the resent 99.0 trades were skipped
+    assert c["trades"] == 3 and (c["high"], c["close"]) == (3.0, 3.0)
+
+
+def test_time_jump_caps_the_number_of_empty_bars(monkeypatch):
+    import market_data_tick_handler.processor as processor
+
+    monkeypatch.setattr(processor, "MAX_EMPTY_BARS", 3)
+    p = proc(["15s"])
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 10 * 15 * S, 11.0)])
+    kinds = [e["type"] for e in events]
+    assert kinds == ["candle", "log", "candle", "candle", "candle"]
+    assert [e["start"][14:19] for e in closed(events)][1:] == ["56:45", "57:00", "57:15"]

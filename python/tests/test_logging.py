@@ -1,0 +1,44 @@
+import logging
+
+from market_data_tick_handler.logging_setup import LOG_FILE_NAME, EngineLogForwarder, setup_logging
+
+
+def record(level: int, message: str) -> logging.LogRecord:
+    return logging.LogRecord("market_data_tick_handler.x", level, __file__, 1, message, None, None)
+
+
+def test_forwarder_rate_limits_and_reports_dropped_lines():
+    now = [0.0]
+    sent: list[dict] = []
+    forwarder = EngineLogForwarder(rate_per_s=1.0, burst=2, clock=lambda: now[0])
+    forwarder.sink = sent.append
+    for n in range(5):
+        forwarder.handle(record(logging.WARNING, f"line {n}"))
+    assert [f["message"] for f in sent] == ["line 0", "line 1"]
+    now[0] = 10.0
+    forwarder.handle(record(logging.INFO, "later"))
+    assert sent[2:] == [{"type": "log", "level": "warning", "message": "3 log lines were not forwarded (rate limit)"},
+                        {"type": "log", "level": "info", "message": "later"}]
+    forwarder.handle(record(logging.DEBUG, "debug"))
+    assert len(sent) == 4
+
+
+def test_forwarder_without_sink_does_nothing():
+    forwarder = EngineLogForwarder()
+    forwarder.handle(record(logging.ERROR, "x"))  # no engine connected: no error
+
+
+def test_log_file_is_created_in_the_log_dir(tmp_path):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        path = setup_logging(tmp_path / "logs")
+        logging.getLogger("market_data_tick_handler.test").warning("hello file")
+        for handler in root.handlers:
+            handler.flush()
+        assert path == tmp_path / "logs" / LOG_FILE_NAME
+        assert "hello file" in path.read_text()
+    finally:
+        for handler in root.handlers[len(before):]:
+            handler.close()
+        root.handlers[:] = before

@@ -1,0 +1,82 @@
+"""The real command line in a subprocess: listening line, SIGTERM, stdin EOF."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from helpers import T0, EnginePeer, trade
+
+PYTHON_DIR = Path(__file__).parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path):
+    """Starts the server command; kills what is still running when the test ends."""
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def start(*extra: str) -> tuple[asyncio.subprocess.Process, dict]:
+        process, listening = await _spawn(tmp_path, processes, *extra)
+        return process, listening
+
+    yield start
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _spawn(tmp_path: Path, processes: list, *extra: str) -> tuple[asyncio.subprocess.Process, dict]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PYTHON_DIR / "python_websocket_server.py"), "--host", "127.0.0.1",
+        "--port", "0", "--log-dir", str(tmp_path / "logs"), *extra,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path)
+    processes.append(process)
+    async with asyncio.timeout(15):
+        line = await process.stdout.readline()
+    listening = json.loads(line)
+    return process, listening
+
+
+async def test_sigterm_flushes_a_final_ack_and_exits_0(tmp_path, spawn):
+    process, listening = await spawn()
+    assert set(listening) == {"event", "host", "port"} and listening["event"] == "listening"
+    assert listening["host"] == "127.0.0.1" and listening["port"] > 0
+    engine, welcome = await EnginePeer.connect(f"ws://127.0.0.1:{listening['port']}")
+    assert welcome["type"] == "welcome"
+    await engine.send_batch(1, [trade(T0, 1.0), trade(T0 + 1, 2.0)])
+    await engine.ack_for(2)
+    process.send_signal(signal.SIGTERM)
+    final = await engine.until(lambda f: f["type"] == "ack")
+    assert final["seq"] == 2 and final["state"]["next_seq"] == 3
+    with pytest.raises(ConnectionClosed) as closed:
+        await engine.next_frame()
+    assert closed.value.rcvd.code == 1001
+    async with asyncio.timeout(15):
+        assert await process.wait() == 0
+    assert await process.stdout.read() == b""  # exactly one line on stdout
+    log_text = (tmp_path / "logs" / "python_server.log").read_text()
+    assert "persistence backends are configured" in log_text and "stopped" in log_text
+
+
+async def test_stdin_eof_shuts_down(spawn):
+    process, _ = await spawn("--exit-on-stdin-eof")
+    process.stdin.close()
+    async with asyncio.timeout(15):
+        assert await process.wait() == 0
+
+
+async def test_bad_timeframe_is_a_usage_error(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "market_data_tick_handler", "--timeframes", "1d", "--log-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PYTHON_DIR)
+    _, err = await process.communicate()
+    assert process.returncode == 2 and b"<N>s, <N>m or <N>h" in err

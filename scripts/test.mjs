@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm test`: the TypeScript tests (node:test, on the build in dist/) and the Python tests (pytest).
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const testDir = join(root, 'dist/core/test');
+const files = readdirSync(testDir).filter((f) => f.endsWith('.test.js')).map((f) => join(testDir, f));
+
+const node = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...files], { cwd: root, stdio: 'inherit' });
+const python = spawnSync(join(root, 'python/.venv/bin/python'), ['-m', 'pytest', '-q'], { cwd: join(root, 'python'), stdio: 'inherit' });
+
+const failed = [node.status !== 0 && 'TypeScript', python.status !== 0 && 'Python'].filter(Boolean);
+if (failed.length) console.error(`\nFAILED: ${failed.join(' and ')} tests`);
+process.exit(failed.length ? 1 : 0);
