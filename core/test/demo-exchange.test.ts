@@ -28,14 +28,13 @@ async function withStream(
   const demo = await startDemoExchange(options);
   demo.useForTardis();
   const errors: Error[] = [];
-  const normalizers = kinds === 'futures'
-    ? [normalizeTrades, normalizeBookChanges, normalizeDerivativeTickers, normalizeLiquidations] as const
-    : kinds === 'spot' ? [normalizeTrades, normalizeBookChanges] as const : [normalizeTrades] as const;
-  const raw = streamNormalized(
-    { exchange, symbols: ['btcusdt'], withDisconnectMessages: true, onError: (e) => errors.push(e) },
-    ...normalizers,
-  );
-  const source = (books ? compute(raw, computeBookSnapshots({ depth: 5, interval: 0 })) : raw) as AsyncIterableIterator<Message>;
+  const streamOptions = { exchange, symbols: ['btcusdt'], withDisconnectMessages: true, onError: (e: Error) => errors.push(e) };
+  const raw = (kinds === 'futures'
+    ? streamNormalized({ ...streamOptions, exchange: 'binance-futures' as const }, normalizeTrades, normalizeBookChanges, normalizeDerivativeTickers, normalizeLiquidations)
+    : kinds === 'spot'
+      ? streamNormalized(streamOptions, normalizeTrades, normalizeBookChanges)
+      : streamNormalized(streamOptions, normalizeTrades)) as AsyncIterableIterator<Message>;
+  const source = (books ? compute(raw as never, computeBookSnapshots({ depth: 5, interval: 0 })) : raw) as AsyncIterableIterator<Message>;
   const next = async (deadlineMs = 15_000): Promise<Message> => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

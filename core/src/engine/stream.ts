@@ -33,6 +33,7 @@ export class StreamRunner {
   private trades = 0;
   private candles = 0;
   private lastPrice: number | null = null;
+  private disconnects = 0;
   private failure: StreamInfo['failure'] = null;
   private readonly startedAt = new Date().toISOString();
   /** Resolves when the stream has ended, for whatever reason. */
@@ -86,6 +87,7 @@ export class StreamRunner {
   }
 
   private setStatus(status: StreamStatus, detail: string): void {
+    if (status === this.status && detail === this.detail) return;
     this.status = status;
     this.detail = detail;
     this.context.onChange(this);
@@ -159,6 +161,9 @@ export class StreamRunner {
         this.trades++;
         this.lastPrice = message.price;
       } else if (message.type === 'disconnect') {
+        if (this.messages === ++this.disconnects && this.disconnects === 1 && this.request.source === 'live') {
+          this.context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
+        }
         this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
       } else if (this.status === 'source-reconnecting') {
         this.setStatus('running', 'exchange connection restored');
