@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: the TypeScript tests (node:test, on the build in dist/) and the Python tests (pytest).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const testDir = join(root, 'dist/core/test');
-const files = readdirSync(testDir).filter((f) => f.endsWith('.test.js')).map((f) => join(testDir, f));
+// Every *.test.js the build put under dist/core/test, dist/tui/test and dist/extension/test.
+const files = ['core', 'tui', 'extension'].flatMap((face) => {
+  const dir = join(root, 'dist', face, 'test');
+  return existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.js')).map((f) => join(dir, f)) : [];
+});
 
 const node = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...files], { cwd: root, stdio: 'inherit' });
 const python = spawnSync(join(root, 'python/.venv/bin/python'), ['-m', 'pytest', '-q'], { cwd: join(root, 'python'), stdio: 'inherit' });
