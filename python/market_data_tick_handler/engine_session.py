@@ -182,7 +182,7 @@ class EngineSession:
             elif not reader.cancelled() and reader.exception() is not None:
                 exc = reader.exception()
                 log.error("stream %s: processing failed", self.stream_id, exc_info=exc)
-                self.post(error_frame("bad_frame", f"internal error: {exc}"))
+                self.post(error_frame("internal", f"processing failed: {exc}"))
                 close = _Close(1011, "internal error")
             if close is not None and not self.outbox.closed:
                 try:

@@ -198,7 +198,7 @@ OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick]
 AnyFrame = Union[Hello, Batch, Subscribe, Welcome, Ack, Candle, Stats, Log, Error, Tick]
 
 ERROR_CODES = frozenset(
-    ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "too_big")
+    ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "too_big", "internal")
 )
 
 # ---- codecs --------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ export const Subscribe = z.object({
   token: z.string().nullable()
 });
 
+/** `mode: "ticks"`: one market message served to consumers. */
+export const Tick = z.object({ type: z.literal('tick'), exchange: z.string(), msg: MarketMsg });
+
 /** Every frame a client sends to the processor (used by tests and fixtures). */
 export const ClientFrame = z.discriminatedUnion('type', [Hello, Batch, Subscribe]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
