@@ -113,8 +113,10 @@ export class StreamRunner {
       }
     } catch (error) {
       const message = (error as Error).message;
-      logger.error(`${this.id}: ${message}`);
-      this.failure = { message, usage: error instanceof UsageError };
+      const usage = error instanceof UsageError;
+      // A refused request is reported through the stream status (the CLI prints it once).
+      logger.log(usage ? 'info' : 'error', `${this.id}: ${usage ? 'refused: ' : ''}${message}`);
+      this.failure = { message, usage };
       this.setStatus('failed', message);
       await this.source?.close().catch(() => {});
     } finally {
