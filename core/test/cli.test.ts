@@ -15,7 +15,9 @@ const cases: [string, string[], RegExp][] = [
   ['a file source without a file', ['run', '--source', 'file'], /--source file needs --file/],
   ['a replay without dates', ['run', '--source', 'replay'], /--from and --to/],
   ['a bad duration', ['run', '--source', 'demo', '--duration', 'soon'], /--duration "soon" is not a duration/],
-  ['a bad processor URL', ['start', '--pythonWebSocketUrl', 'http://x'], /must start with ws:\/\//]
+  ['a bad processor URL', ['start', '--pythonWebSocketUrl', 'http://x'], /must start with ws:\/\//],
+  ['an unknown symbol', ['run', '--source', 'demo', '--symbol', 'BTCUSDX'], /Unknown symbol "BTCUSDX".*Did you mean BTCUSDT/],
+  ['an unknown data type', ['run', '--source', 'demo', '--dataTypes', 'trades,quotes'], /Unknown data type "quotes". Accepted: trades/]
 ];
 
 for (const [what, args, message] of cases) {
