@@ -31,7 +31,8 @@ export interface MarketSink {
   liquidation(liquidation: LiquidationEvent): void;
 }
 
-const TARGET_LEVELS = 1000;
+// A bit over 1000 levels a side, so that a `limit=1000` snapshot is always full.
+const TARGET_LEVELS = 1030;
 const LEVEL_SLACK = 15;
 const MAX_LEVELS_PER_TAKE = 40;
 /** Log-volatility: mean reversion per step and stationary standard deviation. */
