@@ -35,10 +35,10 @@ if (!existsSync(venvPython)) {
   const bootstrap = process.env.TICKBRIDGE_BOOTSTRAP_PYTHON ?? 'python3';
   say(`creating python/.venv with ${bootstrap}`);
   try {
-    run(bootstrap, ['-c', 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed"']);
+    run(bootstrap, ['-c', 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"']);
     run(bootstrap, ['-m', 'venv', join(root, 'python/.venv')]);
   } catch {
-    say('could not create the Python environment: install Python 3.10+ with venv (Debian: apt-get install python3-venv) or set TICKBRIDGE_BOOTSTRAP_PYTHON');
+    say('could not create the Python environment: install Python 3.11+ with venv (Debian: apt-get install python3-venv) or set TICKBRIDGE_BOOTSTRAP_PYTHON');
     process.exit(1);
   }
 }
