@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
-import { PYTHON_DIR, VENV_PYTHON } from '../paths.js';
+import { VENV_PYTHON } from '../paths.js';
 
 export type ProcessorStatus = 'starting' | 'running' | 'restarting' | 'stopped';
 
@@ -104,7 +104,9 @@ export class ProcessorSupervisor {
       ...(this.launch.args ?? [])
     ];
     const child = spawn(python, args, {
-      cwd: PYTHON_DIR,
+      // The processor is installed in its environment: it runs where the user is, so its
+      // relative defaults (logs/, the local store) land beside the engine's.
+      cwd: process.cwd(),
       env: { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' },
       stdio: ['pipe', 'pipe', 'pipe']
     });

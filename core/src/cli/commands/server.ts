@@ -1,18 +1,13 @@
 /** `tickbridge server [flags]`: the Python processor in the foreground, with its own flags. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { PYTHON_DIR, VENV_PYTHON } from '../../paths.js';
+import { VENV_PYTHON } from '../../paths.js';
 
 export function runServer(args: string[]): Promise<number> {
   const python = process.env.TICKBRIDGE_PYTHON ?? VENV_PYTHON;
   if (!existsSync(python)) throw new UsageError(`Python processor environment not found at ${python}: run \`npm run setup\` first`);
-  const child = spawn(python, ['-m', 'market_data_tick_handler', ...args], {
-    cwd: PYTHON_DIR,
-    stdio: 'inherit',
-    env: { ...process.env, TICKBRIDGE_LOG_DIR: process.env.TICKBRIDGE_LOG_DIR ?? join(process.cwd(), 'logs') }
-  });
+  const child = spawn(python, ['-m', 'market_data_tick_handler', ...args], { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
