@@ -7,9 +7,14 @@ decoded once, here, into typed msgspec Structs.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
+
+# Exchange time in epoch microseconds: 0 … 2**53 (exact in a JS number; year 2255).
+EpochMicros = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# A traded, liquidated or quoted amount.
+Amount = Annotated[float, msgspec.Meta(ge=0)]
 
 PROTOCOL_VERSION = 1
 
@@ -27,9 +32,9 @@ class _Frame(msgspec.Struct, tag_field="type", gc=False):
 class Trade(_Frame, tag="trade"):
     symbol: str
     price: float
-    amount: float
+    amount: Amount
     side: Literal["buy", "sell", "unknown"]
-    ts: int
+    ts: EpochMicros
 
 
 class BookSnapshot(_Frame, tag="book_snapshot"):
@@ -38,12 +43,12 @@ class BookSnapshot(_Frame, tag="book_snapshot"):
     depth: int
     bids: list[Level]
     asks: list[Level]
-    ts: int
+    ts: EpochMicros
 
 
 class DerivativeTicker(_Frame, tag="derivative_ticker"):
     symbol: str
-    ts: int
+    ts: EpochMicros
     last_price: float | None = None
     open_interest: float | None = None
     funding_rate: float | None = None
@@ -54,13 +59,13 @@ class DerivativeTicker(_Frame, tag="derivative_ticker"):
 class Liquidation(_Frame, tag="liquidation"):
     symbol: str
     price: float
-    amount: float
+    amount: Amount
     side: Literal["buy", "sell"]
-    ts: int
+    ts: EpochMicros
 
 
 class Disconnect(_Frame, tag="disconnect"):
-    ts: int
+    ts: EpochMicros
 
 
 class End(_Frame, tag="end"):
