@@ -1,0 +1,85 @@
+/** The monitor's screen: header, streams + features | chart, logs, footer. Top level: owns the store and the engine feed. */
+import { Box } from 'ink';
+import { useMemo } from 'react';
+import type { StreamRequest } from '../../core/index.js';
+import { AddStreamForm } from '../components/AddStreamForm.js';
+import { ChartPane } from '../components/ChartPane.js';
+import { FeaturesPane } from '../components/FeaturesPane.js';
+import { Footer } from '../components/Footer.js';
+import { Header } from '../components/Header.js';
+import { HelpPane } from '../components/HelpPane.js';
+import { LogsPane } from '../components/LogsPane.js';
+import { Notice } from '../components/Notice.js';
+import { StreamList } from '../components/StreamList.js';
+import type { EngineControl } from '../engineApi.js';
+import { computeLayout } from '../layout.js';
+import { visibleLogs } from '../state/logs.js';
+import { selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
+import { seriesKey } from '../state/series.js';
+import { ThemeContext, themeFromEnv, type Theme } from '../theme.js';
+import { useEngineFeed, type LogFeed } from './useEngineFeed.js';
+import { useKeys } from './useKeys.js';
+import { useStore } from './useStore.js';
+import { useTerminalSize, type Size } from './useTerminalSize.js';
+
+export interface AppProps {
+  readonly engine: EngineControl;
+  /** The stream the monitor was started with: defaults for the add-stream form. */
+  readonly baseRequest: StreamRequest;
+  readonly onQuit: () => void;
+  readonly logFeed?: LogFeed;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  readonly size?: Size;
+  readonly theme?: Theme;
+}
+
+export function App({ engine, baseRequest, onQuit, logFeed, size, theme }: AppProps) {
+  const [state, dispatch, ref] = useStore();
+  useEngineFeed(engine, dispatch, logFeed);
+  useKeys({ engine, dispatch, state: ref, baseRequest, onQuit });
+  const { columns, rows } = useTerminalSize(size);
+  const themeValue = useMemo(() => theme ?? themeFromEnv(), [theme]);
+
+  const data = viewData(state);
+  const stream = selectedStream(state);
+  const timeframe = selectedTimeframe(state);
+  const candles = (stream && timeframe && data.series[seriesKey(stream.id, timeframe)]) || [];
+  const layout = computeLayout(columns, rows, data.streams.length, data.offline !== null);
+  const logs = useMemo(() => visibleLogs(data.logs, state.logFilter), [data.logs, state.logFilter]);
+
+  return (
+    <ThemeContext.Provider value={themeValue}>
+      <Box flexDirection="column" width={layout.columns} height={layout.rows}>
+        <Header stats={data.stats} stream={stream} processor={data.stats?.processor.status ?? data.processor?.status} paused={state.frozen !== null} width={layout.columns} />
+        {data.offline !== null && <Notice text={data.offline} />}
+        <Box flexDirection="row" height={state.help ? layout.mainHeight + layout.logsHeight : layout.mainHeight}>
+          {state.help ? (
+            <HelpPane width={layout.columns} height={layout.mainHeight + layout.logsHeight} />
+          ) : (
+            <>
+              <Box flexDirection="column" width={layout.leftWidth}>
+                <StreamList streams={data.streams} selectedId={stream?.id} focused={state.focus === 'streams'} width={layout.leftWidth} height={layout.streamsHeight} />
+                <FeaturesPane candles={candles} scroll={state.featureScroll} focused={state.focus === 'features'} width={layout.leftWidth} height={layout.featuresHeight} />
+              </Box>
+              {state.form ? (
+                <AddStreamForm form={state.form} width={layout.chartWidth} height={layout.mainHeight} />
+              ) : (
+                <ChartPane
+                  streamId={stream?.id}
+                  timeframe={timeframe}
+                  timeframes={stream?.request.timeframes ?? []}
+                  candles={candles}
+                  focused={state.focus === 'chart'}
+                  width={layout.chartWidth}
+                  height={layout.mainHeight}
+                />
+              )}
+            </>
+          )}
+        </Box>
+        {!state.help && <LogsPane lines={logs} filter={state.logFilter} scroll={state.logScroll} focused={state.focus === 'logs'} width={layout.columns} height={layout.logsHeight} />}
+        <Footer flash={state.flash} filterEditing={state.logFilter.editing} filterText={state.logFilter.text} width={layout.columns} />
+      </Box>
+    </ThemeContext.Provider>
+  );
+}

@@ -1,0 +1,11 @@
+/** What the TUI needs from the engine: the `Engine` from core/index.ts satisfies it (tests pass a fake). */
+import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from '../core/index.js';
+
+export interface EngineControl {
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+  listStreams(): StreamInfo[];
+  stats(): EngineStats;
+  startStream(request: StreamRequest): string;
+  stopStream(id: string): Promise<void>;
+  restartStream(id: string): Promise<string>;
+}

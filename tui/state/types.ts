@@ -1,0 +1,87 @@
+/** The TUI's state and the actions that change it (see reducer.ts). */
+import type { Candle, EngineEvent, EngineStats, LogLevel, ProcessorStatus, StreamInfo } from '../../core/index.js';
+import type { CommandName } from '../keymap.js';
+
+export type Pane = 'streams' | 'chart' | 'features' | 'logs';
+export const PANES: readonly Pane[] = ['streams', 'chart', 'features', 'logs'];
+
+export interface LogLine {
+  readonly id: number;
+  readonly time: string;
+  readonly level: LogLevel;
+  /** engine, processor, or tui (the monitor's own messages and stray console output). */
+  readonly origin: string;
+  readonly message: string;
+}
+
+/** What the engine told us; frozen as a whole while the display is paused. */
+export interface DataState {
+  readonly stats: EngineStats | null;
+  readonly streams: readonly StreamInfo[];
+  /** Candles by `seriesKey(stream, timeframe)`, oldest first, the open bar last. */
+  readonly series: Readonly<Record<string, readonly Candle[]>>;
+  readonly logs: readonly LogLine[];
+  readonly processor: { readonly status: ProcessorStatus; readonly detail: string } | null;
+  /** Set while a live exchange cannot be reached. */
+  readonly offline: string | null;
+}
+
+export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const;
+export type SourceChoice = (typeof SOURCE_CHOICES)[number];
+export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source'] as const;
+export type FormField = (typeof FORM_FIELDS)[number];
+
+export interface AddForm {
+  readonly field: FormField;
+  readonly values: { readonly exchange: string; readonly symbol: string; readonly dataTypes: string; readonly source: SourceChoice };
+  readonly error: string | null;
+}
+
+export interface LogFilter {
+  readonly level: LogLevel;
+  readonly text: string;
+  /** The `/` prompt is open and takes the keys. */
+  readonly editing: boolean;
+}
+
+export interface TuiState {
+  readonly data: DataState;
+  /** The data shown while paused. */
+  readonly frozen: DataState | null;
+  readonly focus: Pane;
+  readonly selectedId: string | null;
+  readonly timeframeIndex: number;
+  readonly help: boolean;
+  readonly form: AddForm | null;
+  readonly logFilter: LogFilter;
+  /** Lines scrolled up from the newest log line. */
+  readonly logScroll: number;
+  readonly featureScroll: number;
+  readonly quitting: boolean;
+  /** A short message in the footer (the last command's outcome). */
+  readonly flash: string | null;
+  readonly nextLogId: number;
+}
+
+/** Stray console/stderr output captured while the monitor runs. */
+export interface ConsoleLine {
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
+export type TextKey = 'backspace' | 'enter' | 'escape' | 'next' | 'prev' | 'left' | 'right';
+
+export type Action =
+  | { readonly type: 'engine'; readonly events: readonly EngineEvent[]; readonly streams?: readonly StreamInfo[]; readonly console?: readonly ConsoleLine[] }
+  | { readonly type: 'command'; readonly command: CommandName; readonly arg?: number }
+  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly origin?: string }
+  | { readonly type: 'form-open'; readonly defaults: AddForm['values'] }
+  | { readonly type: 'form-text'; readonly text: string }
+  | { readonly type: 'form-key'; readonly key: TextKey }
+  | { readonly type: 'form-error'; readonly error: string }
+  | { readonly type: 'form-close' }
+  | { readonly type: 'filter-text'; readonly text: string }
+  | { readonly type: 'filter-key'; readonly key: TextKey }
+  | { readonly type: 'select'; readonly id: string }
+  | { readonly type: 'flash'; readonly message: string | null }
+  | { readonly type: 'quitting' };

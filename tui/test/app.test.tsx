@@ -1,0 +1,174 @@
+// The whole screen through ink-testing-library, driven by a fake engine: waits for content, never sleeps.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { render } from 'ink-testing-library';
+import { App } from '../app/App.js';
+import { DEMO_REQUEST, FakeEngine, candleSeries, stream } from './helpers/fixtures.js';
+import { waitFor, waitForFrame } from './helpers/wait.js';
+
+const ESC = '\u001b';
+const instances: { unmount(): void }[] = [];
+afterEach(() => {
+  for (const instance of instances.splice(0)) instance.unmount();
+});
+
+function mount(engine = new FakeEngine(), size = { columns: 100, rows: 30 }) {
+  let quits = 0;
+  const app = render(<App engine={engine} baseRequest={DEMO_REQUEST} onQuit={() => quits++} size={size} theme={{ color: true }} />);
+  instances.push(app);
+  const frame = () => app.lastFrame() ?? '';
+  const press = async (keys: string, expect: string[], absent: string[] = []) => {
+    app.stdin.write(keys);
+    return waitForFrame(app.lastFrame, expect, absent);
+  };
+  return { app, engine, frame, press, quits: () => quits };
+}
+
+function feedCandles(engine: FakeEngine, id = 'binance:BTCUSDT', timeframe = '15s', count = 24) {
+  for (const candle of candleSeries(count, timeframe)) engine.emit({ type: 'candle', streamId: id, candle });
+}
+
+test('header, streams, chart, features and logs appear from engine events', async () => {
+  const { app, engine } = mount();
+  feedCandles(engine);
+  engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level: 'info', origin: 'processor', message: 'engine stream connected' } });
+  const screen = await waitForFrame(app.lastFrame, ['TICKBRIDGE', 'DEMO EXCHANGE', 'binance:BTCUSDT', '● running', '98 msg/s', '60,012.50', 'binance:BTCUSDT · 15s', '┤', 'spread bps', 'OBI 5', 'engine stream connected']);
+  assert.match(screen, /[█▀▄]/, 'candle bodies');
+  assert.match(screen, /msgs 12\.3k/);
+  assert.match(screen, /up 0:01:23/);
+  const lines = screen.split('\n');
+  assert.ok(lines.length <= 29, `fits the terminal (${lines.length} lines)`);
+  assert.ok(lines.every((line) => line.length <= 100), 'no line wider than the terminal');
+});
+
+test('fits 80×24', async () => {
+  const { app, engine } = mount(new FakeEngine(), { columns: 80, rows: 24 });
+  feedCandles(engine);
+  const screen = await waitForFrame(app.lastFrame, ['binance:BTCUSDT · 15s', '? help', 'q quit']);
+  assert.ok(screen.split('\n').length <= 23);
+  assert.ok(screen.split('\n').every((line) => line.length <= 80));
+});
+
+test('the open bar updates live', async () => {
+  const { app, engine } = mount();
+  feedCandles(engine);
+  await waitForFrame(app.lastFrame, ['·open']);
+  const open = candleSeries(24).at(-1)!;
+  engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', candle: { ...open, close: 60123.25, high: 60130 } });
+  await waitForFrame(app.lastFrame, ['C 60,123.25', '60123']);
+});
+
+test('1–4 and [ ] switch the timeframe', async () => {
+  const { engine, press } = mount();
+  feedCandles(engine, 'binance:BTCUSDT', '1m', 5);
+  await press('2', ['binance:BTCUSDT · 1m', '[1m]']);
+  await press(']', ['binance:BTCUSDT · 5m', 'waiting for the first trade']);
+  await press('[', ['binance:BTCUSDT · 1m']);
+  await press('4', ['binance:BTCUSDT · 15m']);
+  await press('1', ['binance:BTCUSDT · 15s']);
+});
+
+test('? shows every key of the keymap; Esc closes it', async () => {
+  const { press } = mount();
+  const help = await press('?', ['Keys', 'previous stream / scroll up', 'add a stream', 'stop the selected stream', 'quit (stops streams, processor)']);
+  assert.match(help, /Tab/);
+  await press(ESC, ['Streams'], ['? or Esc closes']);
+});
+
+test('a adds a stream through the form, x stops it, r restarts it', async () => {
+  const { engine, press } = mount();
+  await press('a', ['Add stream', 'exchange', 'data types', 'demo']);
+  await press('ETHUSDT', ['ETHUSDT▏']);
+  await press('\r', ['▸ binance:ETHUSDT', 'started binance:ETHUSDT'], ['Add stream']);
+  assert.deepEqual(engine.started.map((r) => [r.source, r.exchange, r.symbols, r.dataTypes, r.timeframes]), [
+    ['demo', 'binance', ['ETHUSDT'], ['trades', 'book_snapshot_5'], ['15s', '1m', '5m', '15m']]
+  ]);
+  await press('x', ['binance:ETHUSDT stopped', '● stopped']);
+  assert.deepEqual(engine.stopped, ['binance:ETHUSDT']);
+  await press('r', ['binance:ETHUSDT restarted']);
+  assert.deepEqual(engine.restarted, ['binance:ETHUSDT']);
+  await press('\u001b[A', ['▸ binance:BTCUSDT']);
+});
+
+test('the form reports a missing symbol and an engine refusal without closing', async () => {
+  const { engine, press } = mount();
+  await press('a', ['Add stream']);
+  await press('\r', ['type a symbol']);
+  await press('\u001b[Z', ['▸ exchange']);
+  for (let i = 0; i < 7; i++) await press('\u007f', ['▸ exchange']);
+  await press('nowhere', ['nowhere▏']);
+  await press('\t', ['▸ symbol']);
+  await press('X', ['X▏']);
+  await press('\r', ['unknown exchange "nowhere"', 'Add stream']);
+  assert.equal(engine.started.length, 0);
+  await press(ESC, ['Features', 'waiting for the first trade'], ['Add stream']);
+});
+
+test('p pauses the display while the engine keeps going', async () => {
+  const { engine, press, frame } = mount();
+  await press('p', ['PAUSED']);
+  engine.emit({ type: 'stream', stream: stream('binance:SOLUSDT') });
+  // The reducer saw it: resuming shows it at once.
+  await waitFor(() => engine.listenerCount === 1, 'the subscription');
+  assert.doesNotMatch(frame(), /SOLUSDT/);
+  await press('p', ['binance:SOLUSDT', 'display resumed'], ['PAUSED']);
+});
+
+test('/ filters the logs, l changes the level, Tab + ↑ scrolls them', async () => {
+  const { engine, press } = mount();
+  const log = (level: 'info' | 'warning', origin: 'engine' | 'processor', message: string) =>
+    engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level, origin, message } });
+  for (let i = 0; i < 20; i++) log('info', 'engine', `older line ${i}`);
+  log('info', 'engine', 'alpha line');
+  log('warning', 'processor', 'beta line');
+  await press('/', ['filter logs /']);
+  await press('beta', ['/beta']);
+  await press('\r', ['beta line'], ['alpha line', 'filter logs /']);
+  await press('/', ['filter logs /beta']);
+  await press(ESC, ['alpha line', 'beta line']);
+  await press('l', ['≥warning', 'beta line'], ['alpha line']);
+  await press('lll', ['≥info', 'alpha line']);
+  for (let i = 0; i < 3; i++) await press('\t', []);
+  await press('\u001b[A', ['↑1', 'older line'], ['beta line']);
+});
+
+test('offline: says the exchange cannot be reached and suggests the demo source', async () => {
+  const { engine, app } = mount(new FakeEngine([stream('binance:BTCUSDT', { request: { ...DEMO_REQUEST, source: 'live' }, status: 'starting' })]));
+  engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level: 'warning', origin: 'engine', message: 'binance:BTCUSDT: binance cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo' } });
+  await waitForFrame(app.lastFrame, ['binance cannot be reached (offline?)', 'npm start -- --source demo', 'LIVE']);
+});
+
+test('q asks to quit once (the caller stops the engine)', async () => {
+  const { press, quits } = mount();
+  await press('q', ['stopping the streams and the processor']);
+  await press('q', ['stopping']);
+  assert.equal(quits(), 1);
+});
+
+test('redraws are throttled however fast events come', async () => {
+  const { app, engine } = mount();
+  await waitForFrame(app.lastFrame, ['binance:BTCUSDT']);
+  const before = app.frames.length;
+  const series = candleSeries(400);
+  const started = Date.now();
+  let sent = 0;
+  // 1.5 s of a fast stream: bursts of candle updates every millisecond.
+  while (Date.now() - started < 1500) {
+    for (let i = 0; i < 20; i++) engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', candle: series[sent++ % series.length]! });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await waitForFrame(app.lastFrame, ['binance:BTCUSDT']);
+  const frames = app.frames.length - before;
+  assert.ok(sent > 1000, `sent ${sent}`);
+  // One batch every 250 ms: about 6 redraws in 1.5 s (15 would be the most allowed).
+  assert.ok(frames >= 2 && frames <= 9, `${frames} redraws for ${sent} events in 1.5 s`);
+});
+
+test('Tab moves the focus and every pane keeps its first line', async () => {
+  const { engine, press } = mount();
+  for (const message of ['first line', 'second line']) engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level: 'info', origin: 'engine', message } });
+  await press('\t', ['┏━ binance:BTCUSDT · 15s', '▸ binance:BTCUSDT', 'first line']);
+  await press('\t', ['┏━ Features', 'spread bps', '▸ binance:BTCUSDT']);
+  await press('\t', ['┏━ Logs', 'first line', 'second line', 'spread bps']);
+  await press('\t', ['┏━ Streams', '▸ binance:BTCUSDT', 'first line']);
+});

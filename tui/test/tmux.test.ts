@@ -1,0 +1,155 @@
+// The monitor in a real terminal: tmux runs `tickbridge tui --source demo`, the test types with
+// send-keys and reads the screen with capture-pane. Skips when tmux is not installed.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { PACKAGE_ROOT } from '../../core/index.js';
+import { waitFor } from './helpers/wait.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const SKIP = HAS_TMUX ? false : 'tmux is not installed (apt-get install -y tmux): the real-terminal test of the monitor is skipped';
+const SOCKET = `tickbridge-tui-test-${process.pid}`;
+// capture-pane drops trailing blanks: the prompt reads `tb$`.
+const PROMPT = 'tb$';
+const COLUMNS = 100;
+const ROWS = 30;
+const CLI = join(PACKAGE_ROOT, 'dist/core/src/cli/main.js');
+const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-tui-'));
+
+// Ink renders only a final frame when it thinks it runs in CI: the pane is a real terminal.
+const env = { ...process.env, TERM: 'xterm-256color' } as NodeJS.ProcessEnv;
+for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'TMUX']) delete env[name];
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { env, encoding: 'utf8' });
+}
+const screen = () => tmux('capture-pane', '-p', '-t', 'tui');
+const keys = (...names: string[]) => tmux('send-keys', '-t', 'tui', ...names);
+const type = (text: string) => tmux('send-keys', '-t', 'tui', '-l', text);
+
+async function waitScreen(texts: (string | RegExp)[], absent: string[] = [], timeoutMs = 20_000): Promise<string> {
+  return waitFor(
+    () => {
+      const text = screen();
+      const ok = texts.every((t) => (typeof t === 'string' ? text.includes(t) : t.test(text))) && absent.every((t) => !text.includes(t));
+      return ok ? text : undefined;
+    },
+    () => `${texts.map(String).join(', ')}${absent.length ? ` without ${absent.join(', ')}` : ''} on the screen:\n${screen()}`,
+    timeoutMs
+  );
+}
+
+/** Child processes, from /proc (no dependency on ps). */
+function children(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+function descendants(pid: number): number[] {
+  return children(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const lineWith = (text: string, needle: string) => text.split('\n').find((line) => line.includes(needle)) ?? '';
+
+after(() => {
+  if (HAS_TMUX) spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { env });
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+test('tickbridge tui on the demo source in a real terminal', { skip: SKIP, timeout: 180_000 }, async () => {
+  tmux('new-session', '-d', '-s', 'tui', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
+  const shell = Number(tmux('display-message', '-p', '-t', 'tui', '#{pane_pid}').trim());
+  await waitScreen([PROMPT]);
+  type(`cd ${PACKAGE_ROOT} && node ${CLI} tui --source demo --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  keys('Enter');
+
+  // Candles draw: bodies (█ ▀ ▄) left of the chart's price axis (┤).
+  const first = await waitScreen(['DEMO EXCHANGE', 'binance:BTCUSDT · 15s', '● running', 'proc ● running'], [], 60_000);
+  assert.match(first, /TICKBRIDGE/);
+  await waitFor(
+    () => screen().split('\n').some((line) => line.indexOf('┤') > 34 && /[█▀▄]/.test(line.slice(33, line.indexOf('┤')))),
+    () => `candles on the chart:\n${screen()}`,
+    30_000
+  );
+  const processes = descendants(shell);
+  assert.ok(processes.length >= 2, `the CLI and its processor run (${processes.join(', ')})`);
+
+  // Timeframes.
+  keys('2');
+  await waitScreen(['binance:BTCUSDT · 1m', '[1m]']);
+  keys(']');
+  await waitScreen(['binance:BTCUSDT · 5m']);
+  keys('1');
+  await waitScreen(['binance:BTCUSDT · 15s']);
+
+  // A second stream through the form, then stopped.
+  keys('a');
+  await waitScreen(['Add stream', '▸ symbol']);
+  type('ETHUSDT');
+  await waitScreen(['ETHUSDT▏']);
+  keys('Enter');
+  await waitFor(() => /▸ binance:ETHUSDT\s+● running/.test(screen()), () => `ETHUSDT running:\n${screen()}`, 30_000);
+  await waitScreen(['binance:ETHUSDT · 15s', '2/2']);
+  keys('x');
+  await waitFor(() => /binance:ETHUSDT\s+● stopped/.test(screen()), () => `ETHUSDT stopped:\n${screen()}`);
+  await waitScreen(['1/2']);
+  assert.match(lineWith(screen(), 'binance:BTCUSDT  '), /● running/);
+
+  // Help.
+  keys('?');
+  await waitScreen(['Keys', 'quit (stops streams, processor)', 'add a stream']);
+  keys('Escape');
+  await waitScreen(['Streams', 'Features'], ['? or Esc closes']);
+
+  // Quit: exit code 0, the terminal restored (main screen back, cooked mode), nothing left running.
+  keys('q');
+  await waitScreen([/^tb\$\s*$/m], ['TICKBRIDGE'], 30_000);
+  type('echo "exit=$?"; stty -a | tr " " "\\n" | grep -x -- "-\\?icanon" | sed "s/^/stty:/"');
+  keys('Enter');
+  const end = await waitScreen([/^exit=\d+$/m, /^stty:/m]);
+  assert.match(end, /^exit=0$/m);
+  assert.match(end, /^stty:icanon$/m);
+  await waitFor(() => processes.every((pid) => !alive(pid)), () => `processes left: ${processes.filter(alive).join(', ')}`, 10_000);
+});
+
+test('offline, the live default says within 10 s that the exchange cannot be reached', { skip: SKIP, timeout: 90_000 }, async (t) => {
+  tmux('new-session', '-d', '-s', 'live', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
+  const live = (...args: string[]) => tmux('send-keys', '-t', 'live', ...args);
+  const liveScreen = () => tmux('capture-pane', '-p', '-t', 'live');
+  await waitFor(() => liveScreen().includes(PROMPT) || undefined, 'the shell prompt');
+  live('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  live('Enter');
+  await waitFor(() => liveScreen().includes('LIVE') || undefined, () => `the monitor:\n${liveScreen()}`, 60_000);
+  const shown = Date.now();
+  const outcome = await waitFor(
+    () => (liveScreen().includes('cannot be reached') ? 'offline' : /trades [1-9]/.test(liveScreen()) ? 'online' : undefined),
+    () => `an offline notice or live trades:\n${liveScreen()}`,
+    10_000
+  );
+  if (outcome === 'online') t.diagnostic('this machine reaches the exchange: nothing to check offline');
+  else {
+    assert.ok(Date.now() - shown <= 10_000);
+    assert.match(liveScreen(), /npm start -- --source demo/);
+    assert.match(liveScreen(), /reconnecting/);
+  }
+  live('q');
+  await waitFor(() => /^tb\$\s*$/m.test(liveScreen()) || undefined, () => `the prompt after q:\n${liveScreen()}`, 30_000);
+});
