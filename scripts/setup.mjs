@@ -28,6 +28,8 @@ step('node_modules/.tickbridge-deps', digest('package.json', 'package-lock.json'
 
 // 2. TypeScript (incremental: quick when nothing changed).
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+// The VS Code extension's bundles (esbuild, about a second): dist/vscode.
+run(process.execPath, [join(root, 'extension/build.mjs')]);
 
 // 3. The processor's virtual environment.
 const venvPython = join(root, 'python/.venv/bin/python');

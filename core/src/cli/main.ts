@@ -62,6 +62,14 @@ function buildProgram(): Command {
       });
     });
 
+  addStreamFlags(program.command('tui').description('terminal monitor: start both and watch and steer the streams full-screen (tui/)'))
+    .action(async (flags: StreamFlags) => {
+      const request = toStreamRequest(flags);
+      // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
+      const { runTui } = await import('../../../tui/main.js');
+      process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
+    });
+
   program
     .command('server')
     .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --no-serve --no-persist)')

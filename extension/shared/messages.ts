@@ -1,0 +1,94 @@
+/**
+ * The one protocol between the extension host and the monitor webview, imported by both sides.
+ * Plain data only (it crosses postMessage); no imports from `vscode` or the DOM.
+ */
+
+export type LogLevelName = 'debug' | 'info' | 'warning' | 'error';
+
+export interface Bar {
+  /** Bar start, epoch seconds (lightweight-charts' UTCTimestamp). */
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly closed: boolean;
+  readonly features: Readonly<Record<string, number | null>>;
+}
+
+export interface StreamView {
+  readonly id: string;
+  readonly label: string;
+  readonly status: string;
+  readonly detail: string;
+  readonly active: boolean;
+  readonly messages: number;
+  readonly messagesPerSecond: number;
+  readonly candles: number;
+  readonly lastPrice: number | null;
+  readonly timeframes: readonly string[];
+}
+
+export interface Totals {
+  readonly running: number;
+  readonly messagesPerSecond: number;
+  readonly processor: string;
+}
+
+export interface LogLine {
+  readonly time: string;
+  readonly level: LogLevelName;
+  readonly origin: string;
+  readonly message: string;
+}
+
+/** Everything the monitor shows; sent whole after `ready` and when the selection changes. */
+export interface MonitorSnapshot {
+  readonly streams: readonly StreamView[];
+  readonly totals: Totals;
+  readonly selected: string | null;
+  readonly timeframe: string;
+  readonly timeframes: readonly string[];
+  readonly bars: readonly Bar[];
+  readonly logs: readonly LogLine[];
+  readonly featureNames: readonly string[];
+}
+
+export type HostToWebview =
+  | { readonly type: 'snapshot'; readonly snapshot: MonitorSnapshot }
+  | { readonly type: 'bar'; readonly streamId: string; readonly timeframe: string; readonly bar: Bar }
+  | { readonly type: 'streams'; readonly streams: readonly StreamView[]; readonly totals: Totals }
+  | { readonly type: 'logs'; readonly lines: readonly LogLine[] };
+
+export type WebviewToHost =
+  | { readonly type: 'ready'; readonly selected: string | null; readonly timeframe: string | null }
+  | { readonly type: 'select'; readonly streamId: string }
+  | { readonly type: 'timeframe'; readonly timeframe: string }
+  | { readonly type: 'start' }
+  | { readonly type: 'stop'; readonly streamId: string };
+
+/** What the webview persists with `setState` (survives hide/show and window reloads). */
+export interface WebviewPersistedState {
+  readonly selected: string | null;
+  readonly timeframe: string | null;
+  readonly logFilter: string;
+}
+
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'timeframe', 'start', 'stop']);
+
+/** Narrows an untrusted postMessage payload to a `WebviewToHost` message. */
+export function isWebviewMessage(value: unknown): value is WebviewToHost {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Record<string, unknown>;
+  if (typeof message.type !== 'string' || !WEBVIEW_TYPES.has(message.type)) return false;
+  switch (message.type) {
+    case 'select':
+    case 'stop':
+      return typeof message.streamId === 'string';
+    case 'timeframe':
+      return typeof message.timeframe === 'string';
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * What the extension knows about the engine, kept from its events: streams, bars per stream and
+ * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
+ * engine events and reads snapshots for the monitor, the tree and the status bar.
+ */
+import type { Candle, EngineEvent, StreamInfo } from '../../core/index.js';
+import { upsertBar } from '../shared/bars.js';
+import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
+
+export { upsertBar };
+
+export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['starting', 'running', 'source-reconnecting']);
+
+export interface StoreLimits {
+  readonly barsPerTimeframe: number;
+  readonly logLines: number;
+}
+
+/** What one event changed, so the host forwards only that. */
+export type StoreChange =
+  | { readonly kind: 'bar'; readonly streamId: string; readonly timeframe: string; readonly bar: Bar }
+  | { readonly kind: 'streams' }
+  | { readonly kind: 'log'; readonly line: LogLine }
+  | { readonly kind: 'none' };
+
+export function candleToBar(candle: Candle): Bar {
+  return {
+    time: Math.floor(Date.parse(candle.start) / 1000),
+    open: candle.open,
+    high: candle.high,
+    low: candle.low,
+    close: candle.close,
+    volume: candle.volume,
+    closed: candle.closed || candle.final,
+    features: { ...candle.features }
+  };
+}
+
+export function streamLabel(info: StreamInfo): string {
+  return `${info.id} · ${info.request.source}`;
+}
+
+export function toStreamView(info: StreamInfo): StreamView {
+  return {
+    id: info.id,
+    label: streamLabel(info),
+    status: info.status,
+    detail: info.detail,
+    active: ACTIVE_STATUSES.has(info.status),
+    messages: info.messages,
+    messagesPerSecond: info.messagesPerSecond,
+    candles: info.candles,
+    lastPrice: info.lastPrice,
+    timeframes: [...info.request.timeframes]
+  };
+}
+
+export class MonitorStore {
+  private readonly streams = new Map<string, StreamInfo>();
+  private readonly bars = new Map<string, Map<string, Bar[]>>();
+  private readonly logs: LogLine[] = [];
+  private messagesPerSecond = 0;
+  private processor = 'not started';
+
+  constructor(
+    private readonly featureNames: readonly string[],
+    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 }
+  ) {}
+
+  apply(event: EngineEvent): StoreChange {
+    switch (event.type) {
+      case 'candle': {
+        const bar = candleToBar(event.candle);
+        const perStream = this.bars.get(event.streamId) ?? new Map<string, Bar[]>();
+        this.bars.set(event.streamId, perStream);
+        const list = perStream.get(event.candle.timeframe) ?? [];
+        perStream.set(event.candle.timeframe, list);
+        upsertBar(list, bar, this.limits.barsPerTimeframe);
+        return { kind: 'bar', streamId: event.streamId, timeframe: event.candle.timeframe, bar };
+      }
+      case 'stream':
+        this.streams.set(event.stream.id, event.stream);
+        return { kind: 'streams' };
+      case 'stats':
+        this.messagesPerSecond = event.stats.messagesPerSecond;
+        return { kind: 'streams' };
+      case 'processor':
+        this.processor = event.status;
+        return { kind: 'streams' };
+      case 'log': {
+        const line: LogLine = { time: event.entry.time, level: event.entry.level, origin: event.entry.origin, message: event.entry.message };
+        this.addLog(line);
+        return { kind: 'log', line };
+      }
+    }
+  }
+
+  /** Replaces stream infos with fresh ones (their rates change without a `stream` event). */
+  refreshStreams(infos: readonly StreamInfo[]): void {
+    for (const info of infos) this.streams.set(info.id, info);
+  }
+
+  addLog(line: LogLine): void {
+    this.logs.push(line);
+    if (this.logs.length > this.limits.logLines) this.logs.splice(0, this.logs.length - this.limits.logLines);
+  }
+
+  streamViews(): StreamView[] {
+    return [...this.streams.values()].map(toStreamView);
+  }
+
+  stream(id: string): StreamView | undefined {
+    const info = this.streams.get(id);
+    return info ? toStreamView(info) : undefined;
+  }
+
+  totals(): Totals {
+    const views = this.streamViews();
+    return {
+      running: views.filter((view) => view.active).length,
+      messagesPerSecond: views.some((view) => view.active) ? this.messagesPerSecond : 0,
+      processor: this.processor
+    };
+  }
+
+  /** The stream to show: `wanted` when known, else the newest active one, else the newest. */
+  resolveSelection(wanted: string | null): string | null {
+    if (wanted !== null && this.streams.has(wanted)) return wanted;
+    const views = this.streamViews();
+    const active = views.filter((view) => view.active);
+    return (active[active.length - 1] ?? views[views.length - 1])?.id ?? null;
+  }
+
+  /** `wanted` when the stream has it, else its first (shortest) timeframe. */
+  resolveTimeframe(streamId: string | null, wanted: string | null): string {
+    const timeframes = streamId ? (this.streams.get(streamId)?.request.timeframes ?? []) : [];
+    if (wanted !== null && (timeframes.length === 0 || timeframes.includes(wanted))) return wanted;
+    return timeframes[0] ?? wanted ?? '1m';
+  }
+
+  barsOf(streamId: string, timeframe: string): readonly Bar[] {
+    return this.bars.get(streamId)?.get(timeframe) ?? [];
+  }
+
+  snapshot(wantedStream: string | null, wantedTimeframe: string | null): MonitorSnapshot {
+    const selected = this.resolveSelection(wantedStream);
+    const timeframe = this.resolveTimeframe(selected, wantedTimeframe);
+    return {
+      streams: this.streamViews(),
+      totals: this.totals(),
+      selected,
+      timeframe,
+      timeframes: selected ? [...(this.streams.get(selected)?.request.timeframes ?? [])] : [],
+      bars: selected ? [...this.barsOf(selected, timeframe)] : [],
+      logs: [...this.logs],
+      featureNames: this.featureNames
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/** Texts and icons the tree and the status bar show; pure, shared with the tests. */
+import type { LogLine, StreamView, Totals } from '../shared/messages.js';
+
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 10_000) return `${(perSecond / 1000).toFixed(0)}k`;
+  if (perSecond >= 1000) return `${(perSecond / 1000).toFixed(1)}k`;
+  return perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+}
+
+export function statusBarText(totals: Totals): string {
+  if (totals.running === 0) return '$(pulse) Tickbridge';
+  return `$(pulse) ${totals.running} stream${totals.running === 1 ? '' : 's'} · ${formatRate(totals.messagesPerSecond)} msg/s`;
+}
+
+export function statusBarTooltip(totals: Totals): string {
+  return `Tickbridge: ${totals.running} running, ${formatRate(totals.messagesPerSecond)} messages/s, processor ${totals.processor}. Click to open the monitor.`;
+}
+
+/** Codicon name and theme colour id for a stream status. */
+export function statusIcon(status: string): { readonly icon: string; readonly color?: string } {
+  switch (status) {
+    case 'running':
+      return { icon: 'pass-filled', color: 'testing.iconPassed' };
+    case 'starting':
+      return { icon: 'loading~spin' };
+    case 'source-reconnecting':
+      return { icon: 'sync~spin', color: 'list.warningForeground' };
+    case 'finished':
+      return { icon: 'check' };
+    case 'failed':
+      return { icon: 'error', color: 'list.errorForeground' };
+    default:
+      return { icon: 'debug-stop' };
+  }
+}
+
+export function streamDescription(view: StreamView): string {
+  return view.active ? `${view.status} · ${formatRate(view.messagesPerSecond)} msg/s` : view.status;
+}
+
+export function streamTooltip(view: StreamView): string {
+  const price = view.lastPrice === null ? '' : `, last price ${view.lastPrice}`;
+  return `${view.label}\n${view.status}${view.detail ? `: ${view.detail}` : ''}\n${view.messages} messages, ${view.candles} closed candles${price}`;
+}
+
+export function formatLogLine(line: LogLine): string {
+  return `[${line.origin}] ${line.message}`;
+}
+
+/** Replaces every secret in `text` with `***` (secrets shorter than 4 characters are ignored). */
+export function redactor(secrets: () => readonly (string | undefined)[]): (text: string) => string {
+  return (text) => {
+    let result = text;
+    for (const secret of secrets()) {
+      if (secret && secret.length >= 4) result = result.split(secret).join('***');
+    }
+    return result;
+  };
+}

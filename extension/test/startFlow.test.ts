@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readConfig } from '../src/config.js';
+import { buildRequest, chooseStream, LAST_CHOICES_KEY, type Memory, type PickItem, type StartUi } from '../src/startFlow.js';
+
+/** A scripted UI: answers each question in order and records what was asked. */
+function scriptedUi(answers: (string | string[] | undefined)[]) {
+  const asked: { kind: string; title: string; items?: readonly PickItem[] }[] = [];
+  const next = () => answers.shift();
+  const ui: StartUi = {
+    async pick(title, items, many) {
+      asked.push({ kind: many ? 'many' : 'pick', title, items });
+      const answer = next();
+      return answer === undefined ? undefined : Array.isArray(answer) ? answer : [answer];
+    },
+    async input(title, value, validate) {
+      asked.push({ kind: 'input', title });
+      const answer = next();
+      if (typeof answer === 'string') assert.equal(validate(answer), undefined, `answer "${answer}" to "${title}" is valid`);
+      return typeof answer === 'string' ? answer : undefined;
+    },
+    async openFile(title) {
+      asked.push({ kind: 'file', title });
+      const answer = next();
+      return typeof answer === 'string' ? answer : undefined;
+    }
+  };
+  return { ui, asked };
+}
+
+function memory(initial: Record<string, unknown> = {}): Memory & { data: Record<string, unknown> } {
+  const data = { ...initial };
+  return { data, get: (key) => data[key], update: async (key, value) => void (data[key] = value) };
+}
+
+test('with tickbridge.defaultSource set, Start Stream asks nothing', async () => {
+  const config = readConfig((key) => ({ defaultSource: 'demo', defaultExchange: 'binance-futures', defaultSymbol: 'ETHUSDT' })[key]);
+  const { ui, asked } = scriptedUi([]);
+  const choices = await chooseStream(config, ui, memory());
+  assert.deepEqual(asked, []);
+  assert.deepEqual(choices, { source: 'demo', exchange: 'binance-futures', symbol: 'ETHUSDT', dataTypes: config.defaultDataTypes });
+});
+
+test('asks source, exchange, symbol and data types, and remembers the answers', async () => {
+  const config = readConfig(() => undefined);
+  const mem = memory();
+  const first = scriptedUi(['demo', 'binance', 'ETHUSDT', ['trades', 'book_snapshot_5']]);
+  const choices = await chooseStream(config, first.ui, mem);
+  assert.deepEqual(first.asked.map((q) => q.kind), ['pick', 'pick', 'pick', 'many']);
+  assert.deepEqual(choices, { source: 'demo', exchange: 'binance', symbol: 'ETHUSDT', dataTypes: ['trades', 'book_snapshot_5'] });
+  assert.deepEqual(mem.data[LAST_CHOICES_KEY], choices);
+
+  // The next time, the last answers come first and the data types are pre-picked.
+  const second = scriptedUi([undefined]);
+  await chooseStream(config, second.ui, mem);
+  const sources = second.asked[0]!.items!;
+  assert.equal(sources[0]!.label, 'demo');
+  assert.equal(sources[0]!.description, 'last used');
+  const third = scriptedUi(['demo', 'binance', 'ETHUSDT', undefined]);
+  await chooseStream(config, third.ui, mem);
+  assert.equal(third.asked[2]!.items![0]!.label, 'ETHUSDT');
+  assert.deepEqual(third.asked[3]!.items!.filter((i) => i.picked).map((i) => i.label), ['trades', 'book_snapshot_5']);
+});
+
+test('a cancelled question cancels the start and keeps the last answers', async () => {
+  const mem = memory({ [LAST_CHOICES_KEY]: { source: 'live' } });
+  const { ui } = scriptedUi(['live', 'binance', undefined]);
+  assert.equal(await chooseStream(readConfig(() => undefined), ui, mem), undefined);
+  assert.deepEqual(mem.data[LAST_CHOICES_KEY], { source: 'live' });
+});
+
+test('replay asks its range; other exchanges through "Other…"', async () => {
+  const { ui, asked } = scriptedUi(['replay', 'Other…', 'deribit', 'BTC-PERPETUAL', ['trades'], '2024-08-01', '2024-08-01T01:00:00Z']);
+  const choices = await chooseStream(readConfig(() => undefined), ui, memory());
+  assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z' });
+  assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input']);
+});
+
+test('buildRequest: timeframes from settings, API key only for replays, demo rate only for demo', () => {
+  const config = readConfig((key) => ({ timeframes: ['15s', '1m'], demoRate: 40 })[key]);
+  const demo = buildRequest({ source: 'demo', exchange: 'binance', symbol: 'BTCUSDT', dataTypes: ['trades'] }, config, 'secret-key');
+  assert.deepEqual(demo, { source: 'demo', exchange: 'binance', symbols: ['BTCUSDT'], dataTypes: ['trades'], timeframes: ['15s', '1m'], mode: 'candles', speed: 'max', demoMessagesPerSecond: 40 });
+  const replay = buildRequest({ source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: 'a', to: 'b' }, config, 'secret-key');
+  assert.equal(replay.apiKey, 'secret-key');
+  assert.equal(replay.from, 'a');
+  assert.equal('demoMessagesPerSecond' in replay, false);
+  assert.equal('apiKey' in buildRequest({ source: 'live', exchange: 'binance', symbol: 'X', dataTypes: ['trades'] }, config, 'k'), false);
+});

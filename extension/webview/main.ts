@@ -1,0 +1,132 @@
+/**
+ * The monitor webview: says `ready` (with its persisted selection), then renders what the host
+ * sends. Talks to the host only through the messages in shared/messages.ts.
+ */
+import { upsertBar } from '../shared/bars.js';
+import type { Bar, HostToWebview, StreamView, Totals, WebviewPersistedState, WebviewToHost } from '../shared/messages.js';
+import { CandleChart } from './chart.js';
+import { FeaturesTable } from './features.js';
+import { LogView } from './logView.js';
+import { watchTheme } from './theme.js';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): WebviewPersistedState | undefined;
+  setState(state: WebviewPersistedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const MAX_BARS = 1000;
+const vscode = acquireVsCodeApi();
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const streamSelect = byId<HTMLSelectElement>('stream-select');
+const timeframeSelect = byId<HTMLSelectElement>('timeframe-select');
+const status = byId<HTMLElement>('stream-status');
+const startButton = byId<HTMLButtonElement>('start-button');
+const stopButton = byId<HTMLButtonElement>('stop-button');
+const chartEmpty = byId<HTMLElement>('chart-empty');
+const logFilter = byId<HTMLInputElement>('log-filter');
+
+const chart = new CandleChart(byId('candle-chart'));
+const features = new FeaturesTable(byId<HTMLTableElement>('features-table').tBodies[0]!, byId('features-caption'));
+const logs = new LogView(byId('log-view'));
+
+let persisted: WebviewPersistedState = vscode.getState() ?? { selected: null, timeframe: null, logFilter: '' };
+let streams: readonly StreamView[] = [];
+let featureNames: readonly string[] = [];
+let bars: Bar[] = [];
+let featuresFrame = 0;
+
+function save(patch: Partial<WebviewPersistedState>): void {
+  persisted = { ...persisted, ...patch };
+  vscode.setState(persisted);
+}
+
+function options(select: HTMLSelectElement, values: readonly { value: string; label: string }[], selected: string | null): void {
+  const same = select.options.length === values.length && values.every((v, i) => select.options[i]?.value === v.value && select.options[i]?.text === v.label);
+  if (!same) {
+    select.replaceChildren(
+      ...values.map((v) => {
+        const option = document.createElement('option');
+        option.value = v.value;
+        option.text = v.label;
+        return option;
+      })
+    );
+  }
+  if (selected !== null) select.value = selected;
+  select.disabled = values.length === 0;
+}
+
+function rate(perSecond: number): string {
+  return perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+}
+
+function renderStreams(totals: Totals): void {
+  options(streamSelect, streams.map((s) => ({ value: s.id, label: `${s.label} (${s.status})` })), persisted.selected);
+  const current = streams.find((s) => s.id === persisted.selected);
+  status.dataset.status = current?.status ?? 'none';
+  status.textContent = current
+    ? `${current.status}${current.active ? ` · ${rate(current.messagesPerSecond)} msg/s` : ''} · ${current.messages.toLocaleString('en-US')} msgs · ${current.candles} closed candles`
+    : 'no stream';
+  status.title = current?.detail ?? `processor ${totals.processor}`;
+  stopButton.disabled = !current?.active;
+}
+
+function renderFeatures(): void {
+  if (featuresFrame) return;
+  featuresFrame = requestAnimationFrame(() => {
+    featuresFrame = 0;
+    features.render(featureNames, bars);
+  });
+}
+
+function receive(message: HostToWebview): void {
+  switch (message.type) {
+    case 'snapshot': {
+      const s = message.snapshot;
+      streams = s.streams;
+      featureNames = s.featureNames;
+      bars = [...s.bars];
+      save({ selected: s.selected, timeframe: s.timeframe });
+      options(timeframeSelect, s.timeframes.map((tf) => ({ value: tf, label: tf })), s.timeframe);
+      renderStreams(s.totals);
+      chart.setBars(bars);
+      chartEmpty.hidden = s.selected !== null;
+      features.render(featureNames, bars);
+      logs.set(s.logs);
+      return;
+    }
+    case 'bar':
+      if (message.streamId !== persisted.selected || message.timeframe !== persisted.timeframe) return;
+      upsertBar(bars, message.bar, MAX_BARS);
+      chart.update(message.bar);
+      renderFeatures();
+      return;
+    case 'streams':
+      streams = message.streams;
+      renderStreams(message.totals);
+      return;
+    case 'logs':
+      logs.append(message.lines);
+      return;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => receive(event.data));
+streamSelect.addEventListener('change', () => vscode.postMessage({ type: 'select', streamId: streamSelect.value }));
+timeframeSelect.addEventListener('change', () => vscode.postMessage({ type: 'timeframe', timeframe: timeframeSelect.value }));
+startButton.addEventListener('click', () => vscode.postMessage({ type: 'start' }));
+stopButton.addEventListener('click', () => {
+  if (persisted.selected) vscode.postMessage({ type: 'stop', streamId: persisted.selected });
+});
+logFilter.value = persisted.logFilter;
+logs.setFilter(persisted.logFilter);
+logFilter.addEventListener('input', () => {
+  logs.setFilter(logFilter.value);
+  save({ logFilter: logFilter.value });
+});
+watchTheme(() => chart.applyTheme());
+
+vscode.postMessage({ type: 'ready', selected: persisted.selected, timeframe: persisted.timeframe });
