@@ -41,7 +41,7 @@ def wrong_typed_message(draw: st.DrawFn) -> dict[str, Any]:
         value = draw(WRONG_VALUES)
         if field == "type":
             value = draw(st.sampled_from(["quote", "", "TRADE", 3]))
-        elif field in ("price", "amount") and isinstance(value, float):
+        elif field in ("price", "amount") and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # a number where a number belongs is not wrong: use its text
         elif field == "symbol" and isinstance(value, str):
             value = 42
