@@ -3,11 +3,15 @@
 // `npm run test:faults` (--faults): the fault, fuzz and load tests instead: faults-*.test.js and
 // python/tests/faults.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+// Runs write their local candle store (SQLite) under a temporary folder, not the checkout.
+process.env.TICKBRIDGE_STORE_DIR ??= mkdtempSync(join(tmpdir(), 'tickbridge-store-'));
+
 const faults = process.argv.includes('--faults');
 const isFaultTest = (file) => basename(file).startsWith('faults-');
 // Every *.test.js the build put under dist/core/test, dist/tui/test and dist/extension/test.
