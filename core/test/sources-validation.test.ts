@@ -38,7 +38,7 @@ describe('data types', () => {
 
   test('a type nothing offers on the exchange: UsageError; unknown source and speed too', async () => {
     await assert.rejects(openSource({ ...base, dataTypes: ['liquidations', 'derivative_ticker'] }, hooks), usage(/None of the requested data types \(liquidations, derivative_ticker\) is available on binance/));
-    await assert.rejects(openSource({ ...base, source: 'replai' as never }, hooks), usage(/Unknown source "replai"\. Accepted: live, replay, file, demo\. Did you mean replay\?/));
+    await assert.rejects(openSource({ ...base, source: 'replai' as never }, hooks), usage(/Unknown source "replai"\. Accepted: live, replay, file, demo, csv\. Did you mean replay\?/));
     await assert.rejects(openSource({ ...base, speed: 0 }, hooks), usage(/Invalid speed "0".*max/));
     await assert.rejects(openSource({ ...base, symbols: [' '] }, hooks), usage(/No symbols given/));
   });

@@ -22,6 +22,10 @@ from .engine_session import SessionConfig
 from .logging_setup import EngineLogForwarder, setup_logging
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
+from .persist import PersistPublisher
+from .persist.local_store import LocalStore
+from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
+from .streaming_service.backends import EventPublisher
 from .streaming_service.modes.serve_mode import ServeHub
 from .timeframes import ACCEPTED_FORMS, parse_timeframes
 
@@ -43,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"timeframes of streams whose hello names none; {ACCEPTED_FORMS}")
     parser.add_argument("--no-serve", action="store_true", help="do not accept consumers (no serve hub)")
     parser.add_argument("--no-persist", action="store_true", help="do not persist candles")
+    parser.add_argument("--store-dir", type=Path,
+                        default=Path(os.environ.get("TICKBRIDGE_STORE_DIR") or "data"),
+                        help="local store folder: closed candles go to <dir>/candles.sqlite "
+                             "(default: $TICKBRIDGE_STORE_DIR or ./data)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or None,
+                        help="publish candles to Redis, e.g. redis://localhost:6379/0 (default: $REDIS_URL)")
     parser.add_argument("--log-dir", type=Path,
                         default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
                         help="folder of python_server.log (default: $TICKBRIDGE_LOG_DIR or ./logs)")
@@ -108,7 +118,18 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
                               close_grace_ms=args.close_grace_ms,
                               token=os.environ.get("TICKBRIDGE_TOKEN") or None))
     stats = Stats()
-    hub = None if args.no_serve else ServeHub(history=args.history)
+    publishers: list[EventPublisher] = []
+    if args.redis_url:
+        from .streaming_service.redis_backend import RedisPublisher
+        publishers.append(RedisPublisher(args.redis_url))
+    if not args.no_persist:
+        bigquery = settings_from_env(os.environ, args.log_dir)  # GCP_PROJECT_ID set: BigQuery
+        publishers.append(PersistPublisher(
+            [BigQueryPersister.connect(bigquery) if bigquery else LocalStore(args.store_dir)]))
+    hub = None
+    if not args.no_serve or publishers:
+        hub = ServeHub(history=0 if args.no_serve else args.history, publishers=publishers,
+                       serving=not args.no_serve)
     server = ProcessorServer(config, stats=stats, hub=hub, log_forwarder=forwarder)
 
     stop = asyncio.Event()
@@ -119,8 +140,6 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
         _watch_stdin(loop, stop)
 
     host, port = await server.start()
-    if not args.no_persist:
-        log.info("persist: no persistence backends are configured; candles are not stored")
     sys.stdout.write(json.dumps({"event": "listening", "host": host, "port": port},
                                 separators=(",", ":")) + "\n")
     sys.stdout.flush()
@@ -140,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", args.host, args.port, exc)
         return 1
+    except BigQueryConfigError as exc:
+        log.error("BigQuery: %s", exc)
+        return 2
     return 0
 
 

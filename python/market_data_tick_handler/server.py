@@ -233,7 +233,7 @@ class ProcessorServer:
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:
-        if self.hub is None:
+        if self.hub is None or not self.hub.serving:
             await self._refuse(ws, "bad_frame", "serve mode is disabled (--no-serve): no consumers", 1008)
             return
         if sub.v != PROTOCOL_VERSION:

@@ -38,3 +38,18 @@ async def start_server() -> AsyncIterator[StartServer]:
     yield start
     for server in servers:
         await server.stop()
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[Any]:
+    """A private redis-server on a free port (skipped when redis-server is not installed)."""
+    from redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
+
+    if REDIS_SERVER is None:
+        pytest.skip(SKIP_REASON)
+    server = RedisServer(tmp_path)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

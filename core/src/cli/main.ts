@@ -7,7 +7,8 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
-import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags } from './options.js';
+import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
+import { bqReplayCommand } from '../persist/replay.js';
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -16,12 +17,13 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     logDir: flags.logDir,
     logLevel: flags.logLevel,
     tuning: toTuning(flags),
-    token: process.env.TICKBRIDGE_TOKEN ?? null
+    token: process.env.TICKBRIDGE_TOKEN ?? null,
+    tickWriter: tickWriterFromFlags(flags)
   };
   if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
   return {
     ...common,
-    processor: { launch: { ...processor, logDir: flags.logDir, ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
+    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
   };
 }
 
@@ -68,6 +70,14 @@ function buildProgram(): Command {
       // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
       const { runTui } = await import('../../../tui/main.js');
       process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
+    });
+
+  program
+    .command('bq-replay')
+    .description('send the rows of a BigQuery dead-letter file (logs/bigquery-*.dead-letter.ndjson) again')
+    .argument('<file>', 'dead-letter NDJSON file')
+    .action(async (file: string) => {
+      process.exitCode = await bqReplayCommand(file);
     });
 
   program

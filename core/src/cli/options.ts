@@ -8,6 +8,9 @@ import type { BridgeTuning } from '../bridge/link.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TIMEFRAMES, parseTimeframes } from '../engine/timeframes.js';
 import type { StreamRequest } from '../engine/types.js';
+import { bigQueryConfigFromEnv } from '../persist/config.js';
+import type { TickWriter } from '../persist/types.js';
+import { BigQueryTickWriter } from '../persist/writer.js';
 
 export const DEFAULT_DATA_TYPES = 'trades,book_snapshot_5,derivative_ticker,liquidations';
 export const DEFAULT_PROCESSOR_URL = 'ws://localhost:8765';
@@ -20,11 +23,14 @@ export interface StreamFlags {
   timeframes: string;
   pythonWebSocketUrl: string;
   bigqueryEnabled: string;
-  source: 'live' | 'replay' | 'file' | 'demo';
+  source: 'live' | 'replay' | 'file' | 'demo' | 'csv';
   from?: string;
   to?: string;
   cacheDir?: string;
   file?: string;
+  record?: string;
+  storeDir: string;
+  redisUrl?: string;
   speed: string;
   seed: string;
   demoRate?: string;
@@ -45,11 +51,14 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--timeframes <list>', 'comma-separated candle timeframes', DEFAULT_TIMEFRAMES.join(','))
     .option('--pythonWebSocketUrl <url>', 'the Python processor', DEFAULT_PROCESSOR_URL)
     .addOption(new Option('--bigqueryEnabled <bool>', 'persist ticks to BigQuery').choices(['true', 'false']).default('false'))
-    .addOption(new Option('--source <source>', 'where data comes from').choices(['live', 'replay', 'file', 'demo']).default('live'))
+    .addOption(new Option('--source <source>', 'where data comes from').choices(['live', 'replay', 'file', 'demo', 'csv']).default('live'))
     .option('--from <iso>', 'replay start (ISO-8601)')
     .option('--to <iso>', 'replay end, exclusive (ISO-8601)')
     .option('--cacheDir <dir>', 'replay cache directory')
-    .option('--file <path>', 'recorded capture file (.gz or plain)')
+    .option('--file <path>', 'recorded capture file (.gz or plain); csv: Tardis CSV files, comma-separated, or a folder')
+    .option('--record <path>', 'live/demo: also write the raw messages received to this capture file (.gz: gzipped)')
+    .option('--storeDir <dir>', 'local store of closed candles (<dir>/candles.sqlite)', process.env.TICKBRIDGE_STORE_DIR ?? join(process.cwd(), 'data'))
+    .option('--redisUrl <url>', 'publish candles to Redis (redis://host:6379/0)', process.env.REDIS_URL)
     .option('--speed <speed>', 'replay/file pacing: max, or a multiple of real time', 'max')
     .option('--seed <n>', 'demo exchange random seed', '1')
     .option('--demoRate <msgsPerSecond>', 'demo exchange message rate')
@@ -74,8 +83,9 @@ function parseSpeed(value: string): 'max' | number {
 }
 
 export function toStreamRequest(flags: StreamFlags): StreamRequest {
-  if (flags.bigqueryEnabled === 'true') {
-    throw new UsageError('--bigqueryEnabled true: BigQuery persistence is not available in this version yet; run with --bigqueryEnabled false');
+  if (flags.source === 'csv' && !flags.file) throw new UsageError('--source csv needs --file PATH (Tardis CSV files, .csv or .csv.gz, comma-separated, or a folder)');
+  if (flags.record !== undefined && flags.source !== 'live' && flags.source !== 'demo') {
+    throw new UsageError(`--record records the live and demo sources; --source ${flags.source} is already recorded data`);
   }
   if (flags.source === 'file' && !flags.file) throw new UsageError('--source file needs --file PATH (a recorded capture, plain or .gz)');
   if (flags.source === 'replay' && (!flags.from || !flags.to)) throw new UsageError('--source replay needs --from and --to (ISO-8601, e.g. 2024-08-08T00:00:00Z)');
@@ -92,6 +102,7 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
     ...(flags.to !== undefined && { to: flags.to }),
     ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
     ...(flags.file !== undefined && { file: flags.file }),
+    ...(flags.record !== undefined && { record: flags.record }),
     ...(process.env.TARDIS_API_KEY && { apiKey: process.env.TARDIS_API_KEY }),
     speed: parseSpeed(flags.speed),
     seed,
@@ -107,6 +118,21 @@ export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {
     flushDelayMs,
     window: positiveInt(flags.window, '--window')
   };
+}
+
+/**
+ * `--bigqueryEnabled true`: the tick writer, configured from GCP_PROJECT_ID, BIGQUERY_* and
+ * GOOGLE_APPLICATION_CREDENTIALS (a UsageError names what is missing); dead letters go to
+ * `<logDir>/bigquery-ticks.dead-letter.ndjson`.
+ */
+export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv = process.env): TickWriter | undefined {
+  if (flags.bigqueryEnabled !== 'true') return undefined;
+  return new BigQueryTickWriter(bigQueryConfigFromEnv(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson')));
+}
+
+/** Processor flags for a processor the engine starts: the local store folder and Redis. */
+export function processorArgs(flags: StreamFlags): string[] {
+  return ['--store-dir', flags.storeDir, ...(flags.redisUrl ? ['--redis-url', flags.redisUrl] : [])];
 }
 
 /** `ws://host:port` → the host and port to run the processor on. */

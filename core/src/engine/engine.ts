@@ -6,6 +6,7 @@
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
 import { Logger, type LogLevel } from '../logs/logger.js';
+import type { TickWriter } from '../persist/types.js';
 import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
@@ -24,6 +25,8 @@ export interface EngineOptions {
   tuning?: Partial<BridgeTuning>;
   /** How often `stats` events are emitted. */
   statsIntervalMs?: number;
+  /** Persists every normalized message (BigQuery); opened at start, flushed at close. */
+  tickWriter?: TickWriter;
 }
 
 type Listener = (event: EngineEvent) => void;
@@ -57,6 +60,14 @@ export class Engine {
   /** Creates the engine and, when it manages the processor, starts it and waits until it is healthy. */
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
+    if (options.tickWriter) {
+      try {
+        await options.tickWriter.open((level, message) => engine.logger.log(level, message));
+      } catch (error) {
+        await engine.close();
+        throw error;
+      }
+    }
     if (engine.supervisor) {
       try {
         engine.processorUrl = await engine.supervisor.start();
@@ -89,6 +100,7 @@ export class Engine {
       token: this.options.token ?? null,
       tuning: this.options.tuning ?? {},
       logger: this.logger,
+      ...(this.options.tickWriter && { tickWriter: this.options.tickWriter }),
       onChange: (stream) => this.emit({ type: 'stream', stream: stream.info() }),
       onCandle: (candle) => {
         if (candle.closed) this.candles++;
@@ -156,7 +168,8 @@ export class Engine {
         status: this.supervisor?.status ?? 'external',
         restarts: this.supervisor?.restarts ?? 0,
         stats: this.processorStats
-      }
+      },
+      ...(this.options.tickWriter && { persist: this.options.tickWriter.stats() })
     };
   }
 
@@ -166,6 +179,7 @@ export class Engine {
     this.closed = true;
     clearInterval(this.statsTimer);
     await this.stopAll(flush);
+    await this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`));
     await this.supervisor?.stop();
     await this.logger.close();
   }

@@ -6,6 +6,7 @@ import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link
 import { encodeMessage } from '../bridge/encode.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
+import type { TickWriter } from '../persist/types.js';
 import { openSource, type OpenedSource } from '../sources/index.js';
 import { RateMeter } from './rate.js';
 import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
@@ -15,6 +16,8 @@ export interface StreamContext {
   token: string | null;
   tuning: Partial<BridgeTuning>;
   logger: Logger;
+  /** Receives every normalized message (a buffer push: this is the hot path). */
+  tickWriter?: TickWriter;
   /** Called on every status change and candle; the engine fans these out. */
   onChange(stream: StreamRunner): void;
   onCandle: LinkHandlers['candle'];
@@ -156,9 +159,11 @@ export class StreamRunner {
   }
 
   private async pump(source: OpenedSource, link: BridgeLink): Promise<void> {
+    const tickWriter = this.context.tickWriter;
     for await (const message of source.messages) {
       if (this.stopRequested) break;
       this.messages++;
+      tickWriter?.push(message);
       if (message.type === 'trade') {
         this.trades++;
         this.lastPrice = message.price;

@@ -2,6 +2,7 @@
 import type { Candle, ProcessorStats, StreamMode } from '../bridge/protocol.js';
 import type { LinkStatus } from '../bridge/link.js';
 import type { LogEntry } from '../logs/logger.js';
+import type { PersistStats } from '../persist/types.js';
 import type { SourceSpec } from '../sources/index.js';
 import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
 
@@ -45,6 +46,8 @@ export interface EngineStats {
     readonly restarts: number;
     readonly stats: ProcessorStats | null;
   };
+  /** Tick persistence (`--bigqueryEnabled true`): rows written, dead-lettered, pending. */
+  readonly persist?: PersistStats;
 }
 
 export type EngineEvent =

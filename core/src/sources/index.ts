@@ -1,15 +1,19 @@
-import { init, streamNormalized } from 'tardis-dev';
+import { init, normalizeDerivativeTickers, streamNormalized } from 'tardis-dev';
 import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
 import { getOptions } from 'tardis-dev/dist/options.js';
 import { UsageError } from '../errors.js';
 import { checkCaptureFile } from './captureFile.js';
 import { parseDataTypes, planDataTypes } from './dataTypes.js';
 import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
+import type { DemoExchange } from './demo/index.js';
 import { resolveExchange } from './exchanges.js';
 import { fileMessages } from './fileSource.js';
 import { createPacer, parseSpeed } from './pacing.js';
 import { buildSource } from './pipeline.js';
+import { openRecorder, streamNormalizedRecorded } from './record.js';
+import type { Recorder } from './record.js';
 import { openReplay, parseReplayRange, replayError } from './replay.js';
+import { openCsv } from './csvSource.js';
 import { didYouMean } from './suggest.js';
 import { fetchExchangeSymbols, resolveSymbols } from './symbols.js';
 import { SOURCE_KINDS } from './types.js';
@@ -36,6 +40,9 @@ export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<
   if (speed !== 'max' && (spec.source === 'live' || spec.source === 'demo')) {
     hooks.warn(`--speed ${speed} paces replay and file sources only; ${spec.source} data comes in real time.`);
   }
+  if (spec.record !== undefined && spec.source !== 'live' && spec.source !== 'demo') {
+    throw new UsageError(`--record records the live and demo sources (what the exchange sends); the ${spec.source} source is already a recording.`);
+  }
   const pacer = speed === 'max' ? undefined : createPacer(speed);
   switch (spec.source) {
     case 'live':
@@ -46,6 +53,8 @@ export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<
       return openReplaySource(spec, types, hooks, pacer);
     case 'file':
       return openFile(spec, types, hooks, pacer);
+    case 'csv':
+      return openCsv(spec, types, hooks, pacer);
   }
 }
 
@@ -64,19 +73,16 @@ async function validateOnline(exchange: string, symbols: string[], hooks: Source
   resolveSymbols(exchange, symbols, known);
 }
 
-function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hooks: SourceHooks, closed: () => boolean) {
+function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hooks: SourceHooks, closed: () => boolean, recorder?: Recorder) {
   let lastError = '';
+  const onError = (error: Error) => {
+    if (closed() || error.message === lastError) return;
+    lastError = error.message;
+    hooks.warn(`${exchange} live feed: ${error.message} (reconnecting)`);
+  };
+  if (recorder !== undefined) return streamNormalizedRecorded({ exchange, symbols, normalizers: plan.normalizers, recorder, onError });
   return streamNormalized(
-    {
-      exchange: exchange as Exchange,
-      symbols,
-      withDisconnectMessages: true,
-      onError: (error: Error) => {
-        if (closed() || error.message === lastError) return;
-        lastError = error.message;
-        hooks.warn(`${exchange} live feed: ${error.message} (reconnecting)`);
-      }
-    },
+    { exchange: exchange as Exchange, symbols, withDisconnectMessages: true, onError },
     ...plan.normalizers
   ) as AsyncIterableIterator<NormalizedData | Disconnect>;
 }
@@ -87,15 +93,17 @@ async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: Source
   const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
   configureTardis(spec);
   await validateOnline(exchange, symbols, hooks);
+  const recorder = spec.record === undefined ? undefined : await openRecorder(spec.record, hooks.warn);
   let closed = false;
   return buildSource({
-    raw: streamLive(exchange, symbols, plan, hooks, () => closed),
+    raw: streamLive(exchange, symbols, plan, hooks, () => closed, recorder),
     plan,
     symbols,
     live: true,
     raceClose: true,
     onClose: async () => {
       closed = true;
+      await recorder?.close();
     }
   });
 }
@@ -113,26 +121,44 @@ async function openDemo(spec: SourceSpec, types: ParsedDataType[], hooks: Source
     throw new UsageError(`Demo messages per second must be a number in (0, 1000000], got ${rate}.`);
   }
   const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
+  const recorder = spec.record === undefined ? undefined : await openRecorder(spec.record, hooks.warn);
   const demo = await startDemoExchange({ ...(spec.seed !== undefined ? { seed: spec.seed } : {}), ...(rate !== undefined ? { messagesPerSecond: rate } : {}) });
   try {
     demo.useForTardis();
   } catch (error) {
     await demo.close();
+    await recorder?.close();
     throw error;
   }
   let closed = false;
   return buildSource({
-    raw: streamLive(exchange, symbols, plan, hooks, () => closed),
+    raw: streamLive(exchange, symbols, plan, hooks, () => closed, recorder),
     plan,
     symbols,
     live: true,
     raceClose: true,
     onClose: async () => {
       closed = true;
-      await demo.close();
+      await recorder?.close();
+      void retireDemo(demo, plan.normalizers.includes(normalizeDerivativeTickers));
     },
     afterClose: () => demo.restoreTardis()
   });
+}
+
+/**
+ * Closes the demo exchange once nothing of tardis-dev talks to it any more. Its open-interest
+ * poller (derivative tickers) only stops after a poll is answered once the stream has ended, so
+ * with it the exchange answers two more polls (≤ 6 s, in the background) before it closes;
+ * closing at once leaves the poller retrying forever and the process alive.
+ */
+async function retireDemo(demo: DemoExchange, polled: boolean): Promise<void> {
+  const target = demo.requestCount('openInterest') + 2;
+  const deadline = Date.now() + 7_000;
+  while (polled && demo.requestCount('openInterest') < target && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await demo.close();
 }
 
 async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: ReturnType<typeof createPacer> | undefined): Promise<OpenedSource> {

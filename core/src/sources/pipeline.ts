@@ -58,12 +58,25 @@ async function* deliver(
 ): AsyncGenerator<SourceMessage, void, undefined> {
   const types = o.plan.messageTypes;
   const { range, pacer, mapError } = o;
-  const closed = o.raceClose ? new Promise<IteratorResult<never>>((resolve) => signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true })) : undefined;
+  // With raceClose, each read waits for whichever comes first, the message or close. Not with
+  // Promise.race against one long-lived `closed` promise: every race would leave a reaction on it,
+  // keeping every message read alive until close (~850 bytes per message).
+  let wake: ((result: IteratorResult<never>) => void) | undefined;
+  if (o.raceClose) signal.addEventListener('abort', () => wake?.({ done: true, value: undefined }), { once: true });
+  const read = (): Promise<IteratorResult<SourceMessage | NormalizedData>> => {
+    const next = messages.next();
+    if (!o.raceClose) return next;
+    return new Promise((resolve, reject) => {
+      wake = resolve;
+      next.then(resolve, reject);
+    });
+  };
   try {
     while (!signal.aborted) {
       let next: IteratorResult<SourceMessage | NormalizedData>;
       try {
-        next = closed === undefined ? await messages.next() : await Promise.race([messages.next(), closed]);
+        next = await read();
+        wake = undefined;
       } catch (error) {
         throw mapError === undefined ? error : mapError(error);
       }

@@ -1,7 +1,7 @@
 import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
 
-export type SourceKind = 'live' | 'replay' | 'file' | 'demo';
-export const SOURCE_KINDS: readonly SourceKind[] = ['live', 'replay', 'file', 'demo'];
+export type SourceKind = 'live' | 'replay' | 'file' | 'demo' | 'csv';
+export const SOURCE_KINDS: readonly SourceKind[] = ['live', 'replay', 'file', 'demo', 'csv'];
 
 export interface SourceSpec {
   source: SourceKind;
@@ -18,8 +18,13 @@ export interface SourceSpec {
   apiKey?: string;
   /** replay: Tardis HTTP API base URL (tests point it at https://127.0.0.1:1). */
   endpoint?: string;
-  /** file: recorded capture, `<local timestamp> <raw exchange JSON>` per line, plain or gzip. */
+  /**
+   * file: recorded capture, `<local timestamp> <raw exchange JSON>` per line, plain or gzip.
+   * csv: Tardis CSV datasets (.csv or .csv.gz), several separated by commas, or a folder of them.
+   */
   file?: string;
+  /** live and demo: write the raw messages received to this capture file (see record.ts). */
+  record?: string;
   /** Pacing for replay and file by local timestamps: 'max' = as fast as possible, N = N× real time. */
   speed: 'max' | number;
   /** demo */

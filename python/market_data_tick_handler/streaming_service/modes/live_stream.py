@@ -10,6 +10,10 @@ by itself with exponential backoff. A closed candle is yielded at most once: one
 dropped (a reconnect replays history; a restarted engine may resend candles). With
 ``closed_only=True`` (the default) it yields closed candles and the ``final`` ones flushed
 at the end of a finite source; with ``False`` also the throttled updates of open bars.
+
+With ``redis_url`` it reads the processor's Redis streams instead of its WebSocket (see
+``streaming_service/redis_backend.py``): consumers on other machines, and any number of
+processors publishing into one Redis, each for its own group of symbols.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class LiveFeatureStream:
         reconnect_initial_s: float = 0.25,
         reconnect_max_s: float = 5.0,
         open_timeout_s: float = 10.0,
+        redis_url: str | None = None,
     ) -> None:
         self.symbol = symbol
         self.exchange = exchange
@@ -61,6 +66,7 @@ class LiveFeatureStream:
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
         self.open_timeout_s = open_timeout_s
+        self.redis_url = redis_url
         self.connections = 0  # successful connections so far (1 + reconnects)
         self._last_closed: dict[tuple[str, str], str] = {}
         self._closed = False
@@ -75,7 +81,7 @@ class LiveFeatureStream:
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         if self._iterator is None:
-            self._iterator = self._candles()
+            self._iterator = self._redis_candles() if self.redis_url else self._candles()
         return self._iterator
 
     async def aclose(self) -> None:
@@ -102,6 +108,24 @@ class LiveFeatureStream:
         if candle["closed"] or candle["final"]:
             self._last_closed[key] = start
         return True
+
+    async def _redis_candles(self) -> AsyncIterator[dict[str, Any]]:
+        from ..redis_backend import read_candles  # redis is only imported when used
+
+        assert self.redis_url is not None
+        events = read_candles(self.redis_url, exchange=self.exchange.lower(),
+                              symbol_key=normalize_symbol(self.symbol), timeframes=self.timeframes,
+                              normalize=normalize_symbol, is_closed=lambda: self._closed,
+                              retry_initial_s=self.reconnect_initial_s,
+                              retry_max_s=self.reconnect_max_s)
+        try:
+            async for event in events:
+                if event["closed"] or event["final"] or not self.closed_only:
+                    if self._accept(event):
+                        self.connections = max(self.connections, 1)
+                        yield event
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
 
     async def _candles(self) -> AsyncIterator[dict[str, Any]]:
         delay = self.reconnect_initial_s

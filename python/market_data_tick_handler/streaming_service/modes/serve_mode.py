@@ -109,12 +109,13 @@ class ServeHub:
     """History and fan-out of candle / tick events to consumers and publishers."""
 
     def __init__(self, *, history: int = 1000, queue_limit: int = 10_000,
-                 publishers: Sequence[EventPublisher] = ()) -> None:
+                 publishers: Sequence[EventPublisher] = (), serving: bool = True) -> None:
         if history < 0 or queue_limit < 1:
             raise ValueError("history must be >= 0 and queue_limit >= 1")
         self.history = history
         self.queue_limit = queue_limit
         self.publishers = list(publishers)
+        self.serving = serving  # False (--no-serve): only the publishers get events
         self._recent: dict[tuple[str, str, str], deque[tuple[dict[str, Any], bytes]]] = {}
         self._consumers: list[Consumer] = []
         self._symbol_keys: dict[str, str] = {}

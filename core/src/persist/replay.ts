@@ -1,0 +1,93 @@
+/**
+ * `tickbridge bq-replay FILE`: sends the rows of a dead-letter file (the engine's ticks or the
+ * processor's candles) again, to the dataset and table each line names, with its original
+ * insertId, and the same retries. Rows that fail again go to `<FILE>.remaining.ndjson`.
+ */
+import { createReadStream } from 'node:fs';
+import { appendFile, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../errors.js';
+import { BigQueryClient, type InsertClient } from './client.js';
+import { bigQueryConfigFromEnv, type BigQueryConfig } from './config.js';
+import type { Row } from './schema.js';
+import { RowSender, type DeadLetter } from './sender.js';
+
+export interface ReplayResult {
+  rows: number;
+  written: number;
+  failed: number;
+  /** Lines that are not dead-letter rows (kept in the remaining file as they were). */
+  malformed: number;
+  remainingFile: string;
+}
+
+function parseLine(line: string): DeadLetter | undefined {
+  try {
+    const value = JSON.parse(line) as Partial<DeadLetter>;
+    if (typeof value.dataset === 'string' && typeof value.table === 'string' && typeof value.insertId === 'string' && typeof value.row === 'object' && value.row !== null) {
+      return value as DeadLetter;
+    }
+  } catch {
+    // reported as malformed
+  }
+  return undefined;
+}
+
+export function remainingFileFor(file: string): string {
+  return `${file.replace(/\.ndjson$/, '')}.remaining.ndjson`;
+}
+
+/** Replays `file`; `client` defaults to the official client configured from the environment. */
+export async function replayDeadLetters(file: string, config: BigQueryConfig, client?: InsertClient, batchSize = config.batchSize): Promise<ReplayResult> {
+  const remainingFile = remainingFileFor(file);
+  await rm(remainingFile, { force: true });
+  const sender = new RowSender(client ?? (await BigQueryClient.create(config)), config.retry, remainingFile);
+  const groups = new Map<string, Row[]>();
+  let rows = 0;
+  let malformed = 0;
+  let stream;
+  try {
+    stream = createReadStream(file, 'utf8');
+    await new Promise<void>((resolve, reject) => stream!.once('open', () => resolve()).once('error', reject));
+  } catch (error) {
+    throw new UsageError(`bq-replay: cannot read ${file}: ${(error as Error).message}`);
+  }
+  const flush = async (key: string, list: Row[]) => {
+    const [dataset, table] = key.split('\u0000') as [string, string];
+    await sender.send(dataset, table, list);
+  };
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    const letter = parseLine(line);
+    if (!letter) {
+      malformed++;
+      await appendFile(remainingFile, `${line}\n`);
+      continue;
+    }
+    rows++;
+    const key = `${letter.dataset}\u0000${letter.table}`;
+    const list = groups.get(key) ?? [];
+    list.push({ table: letter.table, insertId: letter.insertId, json: letter.row });
+    groups.set(key, list);
+    if (list.length >= batchSize) {
+      groups.delete(key);
+      await flush(key, list);
+    }
+  }
+  for (const [key, list] of groups) await flush(key, list);
+  const { rowsWritten, rowsDeadLettered } = sender.counters;
+  return { rows, written: rowsWritten, failed: rowsDeadLettered, malformed, remainingFile };
+}
+
+/** The CLI command: returns the exit code. */
+export async function bqReplayCommand(file: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const config = bigQueryConfigFromEnv(env, 'bq-replay', remainingFileFor(file));
+  const result = await replayDeadLetters(file, config);
+  const where = `project ${config.projectId}${config.apiEndpoint ? ` at ${config.apiEndpoint}` : ''}`;
+  console.log(`bq-replay: ${result.written} of ${result.rows} rows written to ${where}`);
+  if (result.failed || result.malformed) {
+    console.error(`bq-replay: ${result.failed} rows failed again${result.malformed ? `, ${result.malformed} lines are not dead-letter rows` : ''}; they are in ${result.remainingFile}`);
+    return 1;
+  }
+  return 0;
+}
