@@ -79,7 +79,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       guarded(async () => {
         const config = readConfig(settingsGetter);
         if (config.bigquery.enabled) {
-          throw new Error('BigQuery persistence is not available in this version yet: set "tickbridge.bigquery.enabled" to false.');
+          throw new Error('BigQuery persistence is not wired in the extension yet: set "tickbridge.bigquery.enabled" to false, or persist from the command line (tickbridge start --bigqueryEnabled true).');
         }
         const choices = await chooseStream(config, quickPickUi, context.globalState);
         if (!choices) return;

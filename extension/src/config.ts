@@ -33,7 +33,7 @@ export const DEFAULTS = {
   timeframes: ['15s', '1m', '5m', '15m'],
   processorPort: 0,
   logLevel: 'info' as LogLevel,
-  bigqueryDataset: 'market_data'
+  bigqueryDataset: 'market_data_streaming'
 };
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
