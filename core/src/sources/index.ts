@@ -94,6 +94,18 @@ async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: Source
   configureTardis(spec);
   await validateOnline(exchange, symbols, hooks);
   const recorder = spec.record === undefined ? undefined : await openRecorder(spec.record, hooks.warn);
+  return liveSource(exchange, symbols, plan, hooks, recorder);
+}
+
+/** The live pipeline (also the demo's): tardis-dev's streamNormalized, optionally recorded. */
+function liveSource(
+  exchange: string,
+  symbols: string[],
+  plan: DataTypePlan,
+  hooks: SourceHooks,
+  recorder: Recorder | undefined,
+  extra: { onClose?: () => void; afterClose?: () => void } = {}
+): OpenedSource {
   let closed = false;
   return buildSource({
     raw: streamLive(exchange, symbols, plan, hooks, () => closed, recorder),
@@ -104,7 +116,9 @@ async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: Source
     onClose: async () => {
       closed = true;
       await recorder?.close();
-    }
+      extra.onClose?.();
+    },
+    ...(extra.afterClose && { afterClose: extra.afterClose })
   });
 }
 
@@ -130,18 +144,8 @@ async function openDemo(spec: SourceSpec, types: ParsedDataType[], hooks: Source
     await recorder?.close();
     throw error;
   }
-  let closed = false;
-  return buildSource({
-    raw: streamLive(exchange, symbols, plan, hooks, () => closed, recorder),
-    plan,
-    symbols,
-    live: true,
-    raceClose: true,
-    onClose: async () => {
-      closed = true;
-      await recorder?.close();
-      void retireDemo(demo, plan.normalizers.includes(normalizeDerivativeTickers));
-    },
+  return liveSource(exchange, symbols, plan, hooks, recorder, {
+    onClose: () => void retireDemo(demo, plan.normalizers.includes(normalizeDerivativeTickers)),
     afterClose: () => demo.restoreTardis()
   });
 }
