@@ -11,4 +11,6 @@ export type { LogEntry, LogLevel } from './src/logs/logger.js';
 export type { ProcessorLaunch, ProcessorStatus } from './src/supervisor/processorSupervisor.js';
 export type { SourceSpec } from './src/sources/index.js';
 export { UsageError } from './src/errors.js';
+export { bigQueryTickWriter } from './src/persist/writer.js';
+export type { TickWriter } from './src/persist/types.js';
 export { PACKAGE_ROOT, VENV_PYTHON } from './src/paths.js';

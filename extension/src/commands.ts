@@ -78,9 +78,6 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       'tickbridge.startStream',
       guarded(async () => {
         const config = readConfig(settingsGetter);
-        if (config.bigquery.enabled) {
-          throw new Error('BigQuery persistence is not wired in the extension yet: set "tickbridge.bigquery.enabled" to false, or persist from the command line (tickbridge start --bigqueryEnabled true).');
-        }
         const choices = await chooseStream(config, quickPickUi, context.globalState);
         if (!choices) return;
         const apiKey = await context.secrets.get(API_KEY_SECRET);

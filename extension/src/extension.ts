@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { Engine } from '../../core/index.js';
+import { Engine, bigQueryTickWriter } from '../../core/index.js';
 import type { WebviewPersistedState } from '../shared/messages.js';
 import { API_KEY_SECRET, registerCommands, reportError, settingsGetter } from './commands.js';
 import { readConfig } from './config.js';
@@ -44,10 +44,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         });
         progress.report({ message: 'starting the processor…' });
         output.info(`starting the processor with ${python}; logs in ${logDir}`);
+        // BigQuery settings apply when the engine starts (the first stream of a window).
+        const { bigquery } = config;
+        const tickWriter = bigquery.enabled
+          ? bigQueryTickWriter(
+              { ...process.env, ...(bigquery.projectId !== null && { GCP_PROJECT_ID: bigquery.projectId }), BIGQUERY_DATASET: bigquery.dataset },
+              'tickbridge.bigquery.enabled',
+              join(logDir, 'bigquery-ticks.dead-letter.ndjson')
+            )
+          : undefined;
         return Engine.start({
           processor: { launch: { python, host: '127.0.0.1', port: config.processorPort, logDir } },
           logDir,
-          logLevel: config.logLevel
+          logLevel: config.logLevel,
+          ...(tickWriter && { tickWriter })
         });
       })
     );

@@ -8,9 +8,8 @@ import type { BridgeTuning } from '../bridge/link.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TIMEFRAMES, parseTimeframes } from '../engine/timeframes.js';
 import type { StreamRequest } from '../engine/types.js';
-import { bigQueryConfigFromEnv } from '../persist/config.js';
 import type { TickWriter } from '../persist/types.js';
-import { BigQueryTickWriter } from '../persist/writer.js';
+import { bigQueryTickWriter } from '../persist/writer.js';
 
 export const DEFAULT_DATA_TYPES = 'trades,book_snapshot_5,derivative_ticker,liquidations';
 export const DEFAULT_PROCESSOR_URL = 'ws://localhost:8765';
@@ -127,7 +126,7 @@ export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {
  */
 export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv = process.env): TickWriter | undefined {
   if (flags.bigqueryEnabled !== 'true') return undefined;
-  return new BigQueryTickWriter(bigQueryConfigFromEnv(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson')));
+  return bigQueryTickWriter(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson'));
 }
 
 /** Processor flags for a processor the engine starts: the local store folder and Redis. */

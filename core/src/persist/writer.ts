@@ -7,6 +7,7 @@
  * up to `maxBufferedRows`, and rows beyond that go straight to the dead-letter file, so memory
  * stays bounded and nothing is dropped silently.
  */
+import { bigQueryConfigFromEnv } from './config.js';
 import { randomBytes } from 'node:crypto';
 import type { SourceMessage } from '../bridge/encode.js';
 import { BigQueryClient, type InsertClient } from './client.js';
@@ -20,6 +21,14 @@ export interface TickWriterOptions {
   client?: InsertClient;
   /** Rows waiting before the excess is dead-lettered; default 100 batches. */
   maxBufferedRows?: number;
+}
+
+/**
+ * The engine's BigQuery tick writer from environment-style settings (GCP_PROJECT_ID,
+ * BIGQUERY_DATASET, …); `what` names the switch in error messages.
+ */
+export function bigQueryTickWriter(env: NodeJS.ProcessEnv, what: string, deadLetterFile: string): TickWriter {
+  return new BigQueryTickWriter(bigQueryConfigFromEnv(env, what, deadLetterFile));
 }
 
 export class BigQueryTickWriter implements TickWriter {
