@@ -57,3 +57,11 @@ async def test_with_a_token_only_clients_that_send_it_are_served(tmp_path):
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_live_feature_stream_sends_the_token_from_the_environment(monkeypatch):
+    from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream
+
+    monkeypatch.setenv("TICKBRIDGE_TOKEN", "from-env")
+    assert LiveFeatureStream(symbol="BTC-USDT").token == "from-env"
+    assert LiveFeatureStream(symbol="BTC-USDT", token="given").token == "given"

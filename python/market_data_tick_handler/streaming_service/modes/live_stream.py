@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any, AsyncIterator
 
 import msgspec
@@ -62,7 +63,7 @@ class LiveFeatureStream:
         self.timeframes = list(timeframes or [])
         self.url = url
         self.closed_only = closed_only
-        self.token = token
+        self.token = token if token is not None else os.environ.get("TICKBRIDGE_TOKEN") or None  # as the engine does
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
         self.open_timeout_s = open_timeout_s
