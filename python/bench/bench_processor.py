@@ -1,15 +1,17 @@
 """Processor throughput, no I/O: a generated trade / book-snapshot mix (about 1 trade to 3
 five-level snapshots, a derivative ticker now and then), 4 timeframes, all features.
 
-    python/.venv/bin/python python/bench/bench_processor.py [--messages 300000] [--repeat 3]
+    python/.venv/bin/python python/bench/bench_processor.py [--messages 300000] [--repeat 3] [--json]
 
 Prints messages/s for ``process`` alone (pre-decoded Structs) and for decode + process
-(JSON batches of 100 messages through the typed msgspec decoder, as the server does).
+(JSON batches of 100 messages through the typed msgspec decoder, as the server does); with
+``--json``, one JSON object instead (what ``npm run bench`` reads).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 
@@ -51,7 +53,7 @@ def batches(messages: list[dict], size: int = 100) -> list[bytes]:
             for i in range(0, len(messages), size)]
 
 
-def run(count: int, repeat: int) -> None:
+def run(count: int, repeat: int, as_json: bool = False) -> None:
     messages = generate(count)
     frames = batches(messages)
     structs = [m for frame in frames for m in inbound_decoder.decode(frame).msgs]
@@ -70,6 +72,10 @@ def run(count: int, repeat: int) -> None:
             assert isinstance(batch, Batch)
             processor.process_batch(batch.seq, batch.msgs)
         best_total = max(best_total, count / (time.perf_counter() - t0))
+    if as_json:
+        print(json.dumps({"messages": count, "batches": len(frames), "closed_candles": candles,
+                          "process_per_s": best_process, "decode_process_per_s": best_total}))
+        return
     print(f"{count} messages, {len(frames)} batches, {candles} closed candles, timeframes {' '.join(TIMEFRAMES)}")
     print(f"process only:     {best_process:,.0f} msg/s ({1e6 / best_process:.2f} us/msg)")
     print(f"decode + process: {best_total:,.0f} msg/s ({1e6 / best_total:.2f} us/msg)")
@@ -79,8 +85,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    run(args.messages, args.repeat)
+    run(args.messages, args.repeat, args.json)
 
 
 if __name__ == "__main__":

@@ -311,8 +311,10 @@ class EngineSession:
         self._ack_due = False
 
     async def _tick(self) -> None:
-        """Wall-clock work: live bar closes and throttled partials while input is quiet."""
-        interval = max(self.config.partial_interval_ms, 20) / 1000
+        """Wall-clock work: live bar closes and throttled partials while input is quiet.
+        It runs once per partial interval, so an update held back by the throttle goes out
+        at most one interval after the throttle allows it, also with intervals of a few ms."""
+        interval = max(self.config.partial_interval_ms, 1) / 1000
         processor = self.processor
         while True:
             await asyncio.sleep(interval)

@@ -1,0 +1,72 @@
+/**
+ * 2. Pipeline, and 5. memory: the capture at --speed max through the engine (in this process),
+ * the bridge and a supervised processor (candles on four timeframes + all features), until the
+ * stream is finished: the processor acknowledged `end`, so every candle it caused is back in the
+ * engine. With --streams N the capture is streamed N times, one stream after the other, through
+ * the same engine and processor (5 × 1M = the 5M messages of the memory figure); the pipeline
+ * figure is the median stream. With --sample-ms, both processes' RSS is sampled throughout.
+ *
+ *   node bench/pipeline.mjs --file <capture> [--streams 1] [--sample-ms 250]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../dist/core/index.js';
+import { CAPTURE_EXCHANGE, CAPTURE_SYMBOL } from './capture.mjs';
+import { DATA_TYPES, TIMEFRAMES, cpuSeconds, parseArgs, report, rssMb } from './lib.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const streams = Number(args.streams ?? 1);
+const sampleMs = args['sample-ms'] === undefined ? 0 : Number(args['sample-ms']);
+const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-logs-'));
+const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logLevel: 'warning' });
+const processorPid = engine.processor.pid;
+let closedCandles = 0;
+let updates = 0;
+engine.subscribe((event) => {
+  if (event.type !== 'candle') return;
+  if (event.candle.closed) closedCandles++;
+  else updates++;
+});
+
+let done = 0; // messages of the streams already finished
+let current; // the running stream's id
+const samples = [];
+const sample = () => {
+  const running = current === undefined ? 0 : (engine.listStreams().find((stream) => stream.id === current && stream.status === 'running')?.messages ?? 0);
+  samples.push({ messages: done + running, engine: rssMb(process.pid), processor: rssMb(processorPid) });
+};
+const timer = sampleMs > 0 ? setInterval(sample, sampleMs) : undefined;
+
+const runs = [];
+for (let n = 0; n < streams; n++) {
+  const candles0 = closedCandles;
+  const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(processorPid) };
+  const started = performance.now();
+  current = engine.startStream({
+    source: 'file', exchange: CAPTURE_EXCHANGE, symbols: [CAPTURE_SYMBOL], dataTypes: DATA_TYPES, file: args.file, speed: 'max',
+    timeframes: TIMEFRAMES, mode: 'candles'
+  });
+  const info = await engine.whenDone(current);
+  const seconds = (performance.now() - started) / 1000;
+  if (info.status !== 'finished') throw new Error(`stream ${info.status}: ${info.detail}`);
+  const cpu = { engine: cpuSeconds(process.pid) - cpu0.engine, processor: cpuSeconds(processorPid) - cpu0.processor };
+  done += info.messages;
+  current = undefined;
+  runs.push({
+    messages: info.messages,
+    seconds,
+    rate: info.messages / seconds,
+    closedCandles: closedCandles - candles0,
+    engineCpuUsPerMsg: (cpu.engine / info.messages) * 1e6,
+    processorCpuUsPerMsg: (cpu.processor / info.messages) * 1e6
+  });
+}
+if (timer) {
+  clearInterval(timer);
+  sample();
+}
+await engine.close();
+rmSync(logDir, { recursive: true, force: true });
+const median = [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)];
+report({ ...median, streams: runs, totalMessages: done, updates, ...(sampleMs > 0 && { samples }) });

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick]`: measures the pipeline against its limits and writes
+ * bench/results.json; a full run also regenerates the table in docs/benchmarks.md (a quick run
+ * prints it only). Every step runs in its own process, one after the other. Figures are printed,
+ * never asserted: the exit code is non-zero only when a step could not run.
+ *
+ * Full ≤ 5 min (a 1M-message capture, streamed 5 times for the memory figure), --quick ≤ 60 s.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SOURCE_CAPTURE, synthesizeCapture } from './capture.mjs';
+import { BENCH_DIR, ROOT, VENV_PYTHON, loadAverage, parseArgs, runStep } from './lib.mjs';
+import { evaluate, formatTable, writeDocsTable } from './table.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const quick = args.quick === true;
+const PLAN = quick
+  ? { capture: 120_000, streams: 2, seedCapture: 40_000, latencyS: 4, latencyWarmupS: 1, tuiS: 3, tuiWarmupS: 2, micro: 100_000, microRepeat: 1 }
+  : { capture: 1_000_000, streams: 5, seedCapture: 250_000, latencyS: 12, latencyWarmupS: 3, tuiS: 8, tuiWarmupS: 3, micro: 150_000, microRepeat: 2 };
+const LATENCY_DEMO_RATE = 23_000; // market steps/s of the demo exchange: ~10k messages/s into the engine
+const TUI_DEMO_RATE = 11_500; // ~5k messages/s
+
+const say = (text) => process.stderr.write(`bench: ${text}\n`);
+const node = (file, stepArgs, timeoutMs) => runStep(process.execPath, [join(BENCH_DIR, file), ...stepArgs], { timeoutMs });
+const started = performance.now();
+const results = {
+  mode: quick ? 'quick' : 'full',
+  startedAt: new Date().toISOString(),
+  machine: { cpus: cpus().length, node: process.version, python: execFileSync(VENV_PYTHON, ['--version'], { encoding: 'utf8' }).trim(), loadBefore: loadAverage() },
+  plan: PLAN
+};
+const failures = [];
+
+async function step(name, run) {
+  const t0 = performance.now();
+  say(`${name}…`);
+  try {
+    results[name] = await run();
+  } catch (error) {
+    failures.push(name);
+    results[name] = { error: error.message };
+    say(`${name} failed: ${error.message}`);
+  }
+  say(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-'));
+try {
+  const capture = join(dir, 'capture.txt');
+  const seedCapture = join(dir, 'seed-capture.txt');
+  if (existsSync(SOURCE_CAPTURE)) {
+    await step('capture', async () => ({
+      main: await synthesizeCapture(capture, PLAN.capture),
+      seed: await synthesizeCapture(seedCapture, PLAN.seedCapture)
+    }));
+    await step('source', () => node('source.mjs', ['--file', capture], 300_000));
+    // the pipeline figure (median stream) and the memory figure (RSS over all the streams)
+    await step('pipeline', () => node('pipeline.mjs', ['--file', capture, '--streams', String(PLAN.streams), '--sample-ms', '250'], 600_000));
+    await step('seed', () => node('seed.mjs', ['--file', seedCapture], 300_000));
+  } else {
+    // as the tests do: without the real captures these figures are skipped, not failed
+    const skipped = { error: `real captures not found (${SOURCE_CAPTURE})` };
+    for (const name of ['capture', 'source', 'pipeline', 'seed']) results[name] = skipped;
+    say(skipped.error);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  await step('latency', () => node('latency.mjs', ['--rate', String(LATENCY_DEMO_RATE), '--seconds', String(PLAN.latencyS), '--warmup', String(PLAN.latencyWarmupS)], 120_000));
+  await step('tui', () => node('tui.mjs', ['--demo-rate', String(TUI_DEMO_RATE), '--seconds', String(PLAN.tuiS), '--warmup', String(PLAN.tuiWarmupS)], 120_000));
+  await step('micro', () => runStep(VENV_PYTHON, [join(ROOT, 'python', 'bench', 'bench_processor.py'), '--messages', String(PLAN.micro), '--repeat', String(PLAN.microRepeat), '--json'], { timeoutMs: 120_000 }));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+results.machine.loadAfter = loadAverage();
+results.seconds = (performance.now() - started) / 1000;
+results.rows = evaluate(results);
+writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const table = formatTable(results);
+process.stdout.write(`${table}\n`);
+if (!quick) writeDocsTable(join(ROOT, 'docs', 'benchmarks.md'), results);
+say(`done in ${results.seconds.toFixed(0)} s: bench/results.json${quick ? '' : ', docs/benchmarks.md'}`);
+if (failures.filter((name) => name !== 'tui').length > 0) {
+  say(`steps that could not run: ${failures.join(', ')}`);
+  process.exitCode = 1;
+}
