@@ -36,7 +36,6 @@ export class StreamRunner {
   private trades = 0;
   private candles = 0;
   private lastPrice: number | null = null;
-  private disconnects = 0;
   private failure: StreamInfo['failure'] = null;
   private readonly startedAt = new Date().toISOString();
   /** Resolves when the stream has ended, for whatever reason. */
@@ -168,7 +167,8 @@ export class StreamRunner {
         this.trades++;
         this.lastPrice = message.price;
       } else if (message.type === 'disconnect') {
-        if (this.messages === ++this.disconnects && this.disconnects === 1 && this.request.source === 'live') {
+        if (this.messages === 1 && this.request.source === 'live') {
+          // The very first message is a disconnect: the exchange was never reached.
           this.context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
         }
         this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
