@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
+import { addExportCommand } from './commands/export.js';
 import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 
@@ -91,6 +92,7 @@ function buildProgram(): Command {
       process.exitCode = await runServer(args);
     });
 
+  addExportCommand(program);
   return program;
 }
 

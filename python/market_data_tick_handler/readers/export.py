@@ -30,11 +30,10 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "n
 
 
 def _time_columns_as_text(table: pa.Table) -> pa.Table:
+    """Timestamps as ISO-8601 UTC text with milliseconds (``%S`` of a ms timestamp has them)."""
     for index, column in enumerate(table.schema):
         if pa.types.is_timestamp(column.type):
-            text = pc.strftime(table.column(index), format="%Y-%m-%dT%H:%M:%S")
-            millis = pc.strftime(table.column(index), format="%S")  # "SS.mmm" for ms timestamps
-            text = pc.binary_join_element_wise(text, pc.utf8_slice_codeunits(millis, 2, 6), "Z", "")
+            text = pc.strftime(table.column(index), format="%Y-%m-%dT%H:%M:%SZ")
             table = table.set_column(index, column.name, text)
     return table
 
