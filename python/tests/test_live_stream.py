@@ -182,3 +182,42 @@ def test_synchronous_iterator_raises_the_stream_error(threaded: ThreadedServer) 
     with pytest.raises(LiveFeatureStreamError, match="no stream running"):
         for _ in LiveFeatureStream(symbol="BTC-USDT", url=url(threaded.server)):
             pass
+
+
+async def test_warm_start_from_the_store(start_server, tmp_path):
+    """History from the store, then the processor's, each bar once; the first bar after the
+    pause says so."""
+    from datetime import datetime, timezone
+
+    from store_v2 import Run, make_store
+
+    before = datetime(2024, 8, 8, 23, 50, tzinfo=timezone.utc)
+    make_store(tmp_path, [
+        Run("old", source="file", timeframes=("15s",), bars=4, first=before),  # 23:50:00 .. 23:50:45
+        Run("dup", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 23, 55, tzinfo=timezone.utc)),
+        Run("demo", source="demo", timeframes=("15s",), bars=2, first=datetime(2024, 8, 8, 23, 52, tzinfo=timezone.utc)),
+        Run("far", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 20, 0, tzinfo=timezone.utc)),
+    ])
+    server = await start_server()
+    engine, _ = await EnginePeer.connect(url(server), timeframes=["15s"])
+    await engine.send_batch(1, bars(0, 3))  # the processor's history: 55:00, 55:15
+    await engine.ack_for(3)
+    stream = LiveFeatureStream(symbol="BTCUSDT", timeframes=["15s"], url=url(server), warmup="2h",
+                               store=tmp_path)
+    got = await first_items(stream, 6)
+    assert [(c["start"][11:19], c["history"], c["after_gap"]) for c in got] == [
+        ("23:50:00", True, False), ("23:50:15", True, False), ("23:50:30", True, False),
+        ("23:50:45", True, False),
+        ("23:55:00", True, True),   # stored once, sent again by the processor: yielded once
+        ("23:55:15", True, False)]  # the demo run and the bar older than 2h are left out
+    assert got[0]["features"]["obi_5"] == 0.5 and got[0]["trades"] == 3
+
+
+async def test_warm_start_without_a_store_is_the_processors_history(start_server, tmp_path):
+    server = await start_server()
+    engine, _ = await EnginePeer.connect(url(server), timeframes=["15s"])
+    await engine.send_batch(1, bars(0, 2))
+    await engine.ack_for(2)
+    [first] = await first_items(LiveFeatureStream(symbol="BTCUSDT", url=url(server), warmup="1h",
+                                                  store=tmp_path / "none"), 1)
+    assert (first["start"][11:19], first["history"], first["after_gap"]) == ("23:55:00", True, False)

@@ -165,7 +165,7 @@ async def test_live_feature_stream_yields_candles(start_server):
     assert [c["start"][14:19] for c in got] == ["55:00", "55:15", "55:30"]
     assert set(got[0]) == {"type", "exchange", "symbol", "timeframe", "start", "end", "closed", "final",
                            "open", "high", "low", "close", "volume", "buy_volume", "sell_volume", "trades",
-                           "vwap", "gap", "features", "history"}
+                           "vwap", "gap", "features", "history", "after_gap"}
 
 
 async def test_live_feature_stream_reconnects_without_duplicates(start_server):

@@ -23,6 +23,12 @@ candles and the ``final`` ones flushed at the end of a finite source; with ``Fal
 throttled updates of open bars. ``mode="ticks"`` yields the stream's market messages instead
 (``{"type": "tick", "exchange": ..., "msg": {...}}``) from an engine started with ``--mode ticks``.
 
+``warmup="2h"`` first yields the closed candles of the last two hours kept in the local store
+(``store``, default ``$TICKBRIDGE_STORE_DIR`` or ``./data``; ``source`` picks the source kind,
+by default every kind but demo), marked ``history``, then the processor's history and live
+candles, each bar once. Every candle carries ``after_gap``: ``True`` when bars of its timeframe
+are missing between it and the previous one yielded (e.g. the first bar after a restart).
+
 When the processor cannot be reached, a WARNING is logged (then it keeps retrying). When no
 running stream matches the subscription, ``LiveFeatureStreamError`` names the streams the
 processor has; ``wait=True`` waits for a matching stream instead (with one WARNING).
@@ -40,6 +46,7 @@ import logging
 import os
 import queue
 import threading
+from datetime import timedelta
 from typing import Any, AsyncIterator, Iterator, Literal
 
 import msgspec
@@ -85,6 +92,9 @@ class LiveFeatureStream:
         mode: Literal["candles", "ticks"] = "candles",
         history: bool = True,
         wait: bool = False,
+        warmup: str | timedelta | None = None,
+        store: str | os.PathLike[str] | None = None,
+        source: str | None = None,
         token: str | None = None,
         reconnect_initial_s: float = 0.25,
         reconnect_max_s: float = 5.0,
@@ -101,13 +111,16 @@ class LiveFeatureStream:
         self.mode = mode
         self.history = history
         self.wait = wait
+        self.warmup = warmup
+        self.store = store
+        self.source = source
         self.token = token if token is not None else os.environ.get("TICKBRIDGE_TOKEN") or None  # as the engine does
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
         self.open_timeout_s = open_timeout_s
         self.redis_url = redis_url
         self.connections = 0  # successful connections so far (1 + reconnects)
-        self._last_closed: dict[tuple[str, str], str] = {}
+        self._last_closed: dict[tuple[str, str], tuple[str, str]] = {}  # (start, end)
         self._closed = False
         self._matched = False  # a running stream matched once: later mismatches are restarts
         self._iterator: AsyncIterator[dict[str, Any]] | None = None
@@ -124,7 +137,8 @@ class LiveFeatureStream:
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         if self._iterator is None:
-            self._iterator = self._redis_candles() if self.redis_url else self._events()
+            live = self._redis_candles() if self.redis_url else self._events()
+            self._iterator = self._warm_then(live) if self.warmup and self.mode == "candles" else live
         return self._iterator
 
     async def aclose(self) -> None:
@@ -205,14 +219,32 @@ class LiveFeatureStream:
                                 token=self.token, mode=self.mode, history=self.history))
 
     def _accept(self, candle: dict[str, Any]) -> bool:
+        """False for a candle already yielded; marks ``after_gap`` on the others."""
         key = (candle["symbol"], candle["timeframe"])
         last = self._last_closed.get(key)
         start = candle["start"]
-        if last is not None and start <= last:
+        if last is not None and start <= last[0]:
             return False  # already yielded (closed), or an update of a bar already closed
+        candle["after_gap"] = last is not None and start > last[1]
         if candle["closed"] or candle["final"]:
-            self._last_closed[key] = start
+            self._last_closed[key] = (start, candle["end"])
         return True
+
+    async def _warm_then(self, live: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        from ...readers.warm import stored_events
+
+        assert self.warmup is not None
+        events = await asyncio.to_thread(stored_events, self.store, exchange=self.exchange,
+                                         symbol=self.symbol, timeframes=self.timeframes,
+                                         depth=self.warmup, source=self.source)
+        for event in events:
+            if self._accept(event) and self.history:
+                yield event
+        try:
+            async for event in live:
+                yield event
+        finally:
+            await live.aclose()  # type: ignore[attr-defined]
 
     def _on_subscribed(self, frame: dict[str, Any]) -> None:
         if frame.get("matched"):
