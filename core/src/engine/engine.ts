@@ -13,6 +13,7 @@ import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/process
 import { StreamRunner } from './stream.js';
 import { parseTimeframes } from './timeframes.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
+import { loadStoredCandles, WarmStart, type WarmupOptions } from './warmup.js';
 
 export interface EngineOptions {
   /** Run and supervise the Python processor, or connect to one already running at `url`. */
@@ -27,6 +28,8 @@ export interface EngineOptions {
   statsIntervalMs?: number;
   /** Persists every normalized message (BigQuery); opened at start, flushed at close. */
   tickWriter?: TickWriter;
+  /** Show each new stream's stored candles first (warmup.ts). */
+  warmup?: WarmupOptions;
 }
 
 type Listener = (event: EngineEvent) => void;
@@ -95,6 +98,7 @@ export class Engine {
     if (this.closed) throw new Error('the engine is closed');
     const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
+    const warm = this.warmStart(id, normalized);
     const runner = new StreamRunner(id, normalized, {
       processorUrl: this.processorUrl,
       token: this.options.token ?? null,
@@ -104,7 +108,8 @@ export class Engine {
       onChange: (stream) => this.emit({ type: 'stream', stream: stream.info() }),
       onCandle: (candle) => {
         if (candle.closed) this.candles++;
-        this.emit({ type: 'candle', streamId: id, candle });
+        if (warm) warm.live(candle);
+        else this.emit({ type: 'candle', streamId: id, candle });
       },
       onProcessorStats: (stats) => {
         this.processorStats = stats;
@@ -113,6 +118,16 @@ export class Engine {
     this.streams.set(id, runner);
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
+  }
+
+  private warmStart(id: string, request: StreamRequest): WarmStart | undefined {
+    const options = this.options.warmup;
+    if (!options || request.mode !== 'candles') return undefined;
+    const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, candle, ...marks }));
+    const python = 'launch' in this.options.processor ? this.options.processor.launch.python : undefined;
+    warm.begin(loadStoredCandles({ ...(python && { python }), ...options }, request), (error) =>
+      this.logger.warn(`${id}: warm start skipped: cannot read the store ${options.storeDir} (${error.message})`));
+    return warm;
   }
 
   /** Stops a stream; with `flush`, its open bars are emitted as final first. */

@@ -145,8 +145,6 @@ def export(args: argparse.Namespace, fmt: str, stdout: IO[bytes]) -> tuple[int, 
 
 def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        argv = argv[1:]
     parser = build_parser()
     args = parser.parse_args(argv)
     fmt = _format(parser, args)

@@ -1,7 +1,7 @@
 """Warm start: the stored closed candles of a stream, as the candle events a live stream yields.
 
 ``stored_events`` reads the last ``depth`` (counted back from the newest stored bar of each
-timeframe) of one venue and symbol from the local store and returns them as candle event dicts
+symbol and timeframe) of one venue and its symbols from the local store and returns them as candle event dicts
 (``events.md``), marked ``history``, in the order they closed (by end, shorter timeframes
 first), one per (timeframe, start): when several runs hold the same bar, the newest run's.
 Demo candles only when ``source`` names ``demo``.
@@ -32,7 +32,7 @@ def parse_depth(depth: str | timedelta) -> timedelta:
     return timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
 
 
-def stored_events(store: str | os.PathLike[str] | None, *, exchange: str, symbol: str,
+def stored_events(store: str | os.PathLike[str] | None, *, exchange: str, symbol: str | Iterable[str],
                   timeframes: Iterable[str] = (), depth: str | timedelta = "2h",
                   source: str | Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Closed candles of the last ``depth`` per timeframe, oldest first; [] without a store."""
@@ -43,14 +43,15 @@ def stored_events(store: str | os.PathLike[str] | None, *, exchange: str, symbol
     except StoreNotFound:
         return []
     rows = table.to_pylist()
-    newest: dict[str, Any] = {}
+    newest: dict[tuple[str, str], Any] = {}
     for row in rows:
-        if row["end"] > newest.get(row["timeframe"], row["end"] - span):
-            newest[row["timeframe"]] = row["end"]
-    chosen: dict[tuple[str, Any], dict[str, Any]] = {}
+        key = (row["symbol"], row["timeframe"])
+        if row["end"] > newest.get(key, row["end"] - span):
+            newest[key] = row["end"]
+    chosen: dict[tuple[str, str, Any], dict[str, Any]] = {}
     for row in rows:  # in start order, then run id: a later run of the same bar replaces it
-        if row["end"] > newest[row["timeframe"]] - span:
-            chosen[(row["timeframe"], row["start"])] = row
+        if row["end"] > newest[(row["symbol"], row["timeframe"])] - span:
+            chosen[(row["symbol"], row["timeframe"], row["start"])] = row
     ordered = sorted(chosen.values(), key=lambda r: (r["end"], r["end"] - r["start"]))
     return [_event(row) for row in ordered]
 
@@ -69,3 +70,30 @@ def _event(row: dict[str, Any]) -> dict[str, Any]:
             features[name] = value
     event["features"] = features
     return event
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tickbridge warm``: the stored events as NDJSON on stdout (the engine's warm start)."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="tickbridge warm", description=main.__doc__)
+    parser.add_argument("--storeDir", dest="store", default=None)
+    parser.add_argument("--exchange", required=True)
+    parser.add_argument("--symbol", required=True, help="symbol(s), comma-separated")
+    parser.add_argument("--timeframes", default="")
+    parser.add_argument("--source", default=None, help="source kind (live, replay, file, csv, demo)")
+    parser.add_argument("--depth", default="2h")
+    args = parser.parse_args(argv)
+    try:
+        events = stored_events(args.store, exchange=args.exchange, symbol=args.symbol,
+                               timeframes=[t for t in args.timeframes.split(",") if t],
+                               depth=args.depth, source=args.source)
+    except ValueError as exc:
+        parser.error(str(exc))
+    out = sys.stdout
+    for event in events:
+        out.write(json.dumps(event, separators=(",", ":"), allow_nan=False) + "\n")
+    out.flush()
+    return 0
