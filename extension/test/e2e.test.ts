@@ -135,6 +135,9 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await runCommand(page, 'Tickbridge: Stop Stream');
     await waitFor('the stream status to say stopped', async () => (await view.locator('[data-testid="stream-status"]').getAttribute('data-status')) === 'stopped', 30_000);
     await waitFor('the status bar to drop msg/s', async () => (await statusBarText(page, /msg\/s/)) === undefined, 15_000);
+    // The candles went to the extension's global storage, not the folder code-server started in.
+    const store = join(server.dir, 'user-data', 'User', 'globalStorage', EXTENSION_ID, 'data', 'candles.sqlite');
+    await waitFor(`the candle store ${store}`, async () => existsSync(store) || undefined, 30_000);
 
     // After a window reload the monitor comes back (panel serializer) with its persisted state.
     await runCommand(page, 'Developer: Reload Window');
