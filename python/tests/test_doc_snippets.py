@@ -6,7 +6,7 @@ Rules, by the block's language:
   its processor). A block that ends must exit 0. A block that follows a live stream passes once
   it printed a line, or when it is still running after ``FOLLOW_S`` seconds with nothing on
   stderr (a subscription that matches no stream raises at once; an unreachable processor warns).
-  ``redis://localhost:6379/0`` means the test's private redis-server.
+  ``redis://localhost:6379/0`` means the test's private redis-server (in bash lines too).
 - ``bash``: each command line (``\\`` continuations joined) must match a rule of ``BASH_RULES``:
   run it (``npx tickbridge`` is this checkout's CLI, ``--duration`` is cut to 3 s,
   ``../shared/`` is the captures folder beside the checkout, ``redis-cli`` talks to the private
@@ -211,6 +211,10 @@ def run_bash_line(world: DemoWorld, line: str) -> None:
         if not (SHARED / "data").is_dir():
             pytest.skip(f"{SHARED / 'data'} is absent (the recorded captures)")
         command = command.replace("../shared/", f"{SHARED}/")
+    if "redis://localhost:6379/0" in command:
+        if world.redis_url is None:
+            pytest.skip("redis-server is not installed")
+        command = command.replace("redis://localhost:6379/0", world.redis_url)
     if command.startswith("redis-cli"):
         if world.redis_port is None:
             pytest.skip("redis-server is not installed")

@@ -87,3 +87,14 @@ def test_missing_store_and_bad_flags(tmp_path: Path) -> None:
     assert bad_time.returncode == 2 and "not an ISO-8601 time" in bad_time.stderr
     stdout_parquet = tickbridge("export", "--format", "parquet")
     assert stdout_parquet.returncode == 2 and "parquet needs a file" in stdout_parquet.stderr
+
+
+def test_unreachable_redis(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = tickbridge("export", "--redisUrl", f"redis://127.0.0.1:{port}/0", "--out", str(tmp_path / "x.csv"))
+    assert result.returncode == 1 and f"cannot read Redis redis://127.0.0.1:{port}/0" in result.stderr
+    assert not (tmp_path / "x.csv").exists()

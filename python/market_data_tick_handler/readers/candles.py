@@ -194,7 +194,8 @@ def read_candles(store: str | os.PathLike[str] | None = None, *,
                  source: str | Iterable[str] | None = None,
                  run: str | Iterable[str] | None = None,
                  include_demo: bool = False,
-                 engine: Literal["pandas", "polars", "arrow"] = "pandas") -> Any:
+                 engine: Literal["pandas", "polars", "arrow"] = "pandas",
+                 redis_url: str | None = None) -> Any:
     """Closed candles from the local store as a DataFrame (pandas; ``engine="polars"`` or
     ``"arrow"`` for those), typed: ``start``/``end`` UTC timestamps, ``gap``/``partial``
     booleans, ``trades`` integers, one float column per feature; in time order.
@@ -205,10 +206,17 @@ def read_candles(store: str | os.PathLike[str] | None = None, *,
     starting in ``[start, end)``; ISO text, ``datetime`` or ``Timestamp``, naive means UTC),
     ``source`` (``live``, ``replay``, ``file``, ``csv``, ``demo``), ``run`` (run ids). Demo
     candles are left out unless ``include_demo=True`` or ``source`` names ``demo``.
+    ``redis_url``: read the recent closed candles every processor published into that Redis
+    instead (all engines together; no source or run there, see ``redis_candles.py``).
     """
-    table = read_table(store, CandleQuery.of(exchange=exchange, symbol=symbol, timeframe=timeframe,
-                                             start=start, end=end, source=source, run=run,
-                                             include_demo=include_demo))
+    query = CandleQuery.of(exchange=exchange, symbol=symbol, timeframe=timeframe, start=start,
+                           end=end, source=source, run=run, include_demo=include_demo)
+    if redis_url is not None:
+        from .redis_candles import read_redis_table
+
+        table = read_redis_table(redis_url, query)
+    else:
+        table = read_table(store, query)
     if engine == "arrow":
         return table
     if engine == "polars":

@@ -22,6 +22,7 @@ from typing import IO, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from redis.exceptions import RedisError
 
 from .candles import CandleQuery, StoreNotFound, iso_utc, read_table, store_path
 
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run", help="run id(s), comma-separated")
     parser.add_argument("--include-demo", "--includeDemo", dest="include_demo", action="store_true",
                         help="also export demo candles")
+    parser.add_argument("--redisUrl", "--redis-url", dest="redis_url",
+                        help="read the recent closed candles of every processor publishing into this "
+                             "Redis instead of the local store (no source or run there)")
     return parser
 
 
@@ -121,9 +125,15 @@ def _format(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
 
 def export(args: argparse.Namespace, fmt: str, stdout: IO[bytes]) -> tuple[int, str]:
     """Writes the export; returns (candles written, where)."""
-    table = read_table(args.store, CandleQuery.of(
+    query = CandleQuery.of(
         exchange=args.exchange, symbol=args.symbol, timeframe=args.timeframe, start=args.start,
-        end=args.end, source=args.source, run=args.run, include_demo=args.include_demo))
+        end=args.end, source=args.source, run=args.run, include_demo=args.include_demo)
+    if args.redis_url:
+        from .redis_candles import read_redis_table
+
+        table = read_redis_table(args.redis_url, query)
+    else:
+        table = read_table(args.store, query)
     if table.num_rows == 0:
         return 0, ""
     if args.out == "-":
@@ -152,17 +162,23 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None) -> 
         CandleQuery.of(start=args.start, end=args.end)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.redis_url and (args.source or args.run):
+        parser.error("candles in Redis carry no source or run: leave out --source/--run with --redisUrl")
     try:
         count, where = export(args, fmt, stdout or sys.stdout.buffer)
     except StoreNotFound as exc:
         print(f"tickbridge export: {exc}", file=sys.stderr)
         return 1
+    except RedisError as exc:
+        print(f"tickbridge export: cannot read Redis {args.redis_url}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"tickbridge export: cannot write {args.out}: {exc}", file=sys.stderr)
         return 1
     if count == 0:
-        print(f"tickbridge export: no candles match; {describe_contents(store_path(args.store))}",
-              file=sys.stderr)
+        where = (f"Redis {args.redis_url} has no closed candle for these filters" if args.redis_url
+                 else describe_contents(store_path(args.store)))
+        print(f"tickbridge export: no candles match; {where}", file=sys.stderr)
         return 1
     print(f"tickbridge export: {count} candles written to {where} ({fmt})", file=sys.stderr)
     return 0
