@@ -122,7 +122,8 @@ export class Engine {
 
   private warmStart(id: string, request: StreamRequest): WarmStart | undefined {
     const options = this.options.warmup;
-    if (!options || request.mode !== 'candles') return undefined;
+    // Finite sources (file, replay, csv) start their dataset from its beginning: no warm start.
+    if (!options || request.mode !== 'candles' || (request.source !== 'live' && request.source !== 'demo')) return undefined;
     const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, candle, ...marks }));
     const python = 'launch' in this.options.processor ? this.options.processor.launch.python : undefined;
     warm.begin(loadStoredCandles({ ...(python && { python }), ...options }, request), (error) =>

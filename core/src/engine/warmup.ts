@@ -1,7 +1,7 @@
 /**
- * Warm start: a starting stream first shows the closed candles the local store kept for the
- * same venue, symbols, source kind and timeframes (the last `depth`), marked `history`, so a
- * restart does not begin with an empty chart. The store is read by the processor's Python
+ * Warm start: a starting live or demo stream first shows the closed candles the local store kept
+ * for the same venue, symbols, source kind and timeframes (the last `depth`), marked `history`,
+ * so a restart does not begin with an empty chart. The store is read by the processor's Python
  * (`python -m tickbridge warm`), its one reader. Live candles that arrive meanwhile wait, so
  * the faces get the bars in time order; a stored bar at or after the first live bar of its
  * timeframe is left out (nothing is shown twice); the first live bar after a pause is marked
