@@ -2,14 +2,13 @@
 // bar once, the first live bar after the pause marked; through the real CLI and a real SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Candle } from '../src/bridge/protocol.js';
 import { WarmStart, type CandleMarks } from '../src/engine/warmup.js';
-import { PACKAGE_ROOT, VENV_PYTHON } from '../src/paths.js';
 import { runCli } from './helpers/cli.js';
+import { makeStoreV2, pyTime } from './helpers/storeV2.js';
 
 function bar(start: string, end: string, timeframe = '15s'): Candle {
   return { type: 'candle', exchange: 'binance', symbol: 'BTCUSDT', timeframe, start, end, closed: true, final: false, open: 1, high: 1, low: 1, close: 1, volume: 0, buy_volume: 0, sell_volume: 0, trades: 0, vwap: null, gap: false, features: {} };
@@ -44,12 +43,7 @@ test('a store that cannot be read is reported and the live candles still come', 
 test('run --warmup shows the stored demo candles first, then the live bar marked after_gap', { timeout: 120_000 }, async () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'tickbridge-warm-'));
   const first = new Date(Math.floor(Date.now() / 15_000) * 15_000 - 10 * 60_000);
-  execFileSync(VENV_PYTHON, ['-c', [
-    'import sys; from datetime import datetime; from pathlib import Path',
-    `sys.path.insert(0, ${JSON.stringify(join(PACKAGE_ROOT, 'python', 'tests'))})`,
-    'from store_v2 import Run, make_store',
-    `make_store(Path(${JSON.stringify(storeDir)}), [Run("old", source="demo", timeframes=("15s",), bars=3, first=datetime.fromisoformat(${JSON.stringify(first.toISOString().replace('Z', '+00:00'))})), Run("real", source="live", timeframes=("15s",), bars=2)])`
-  ].join('\n')]);
+  makeStoreV2(storeDir, [`Run("old", source="demo", timeframes=("15s",), bars=3, first=${pyTime(first)})`, 'Run("real", source="live", timeframes=("15s",), bars=2)']);
   const result = await runCli(['run', '--source', 'demo', '--json', '--duration', '3s', '--timeframes', '15s', '--closed-only', '--warmup', '2h', '--storeDir', storeDir, '--logDir', join(storeDir, 'logs')]);
   assert.equal(result.code, 0, result.stderr);
   const candles = result.lines.filter((line) => line.type === 'candle');

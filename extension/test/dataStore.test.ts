@@ -10,18 +10,11 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT, VENV_PYTHON } from '../../core/index.js';
 import { exportCandles, storeSettings } from '../src/dataStore.js';
 import { runProcess } from '../src/pythonEnv.js';
+import { makeStoreV2 } from '../../core/test/helpers/storeV2.js';
 import { REQUEST } from './fakes.js';
 
 const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[] } };
 
-function makeStore(dir: string): void {
-  execFileSync(VENV_PYTHON, ['-c', [
-    'import sys; from pathlib import Path',
-    `sys.path.insert(0, ${JSON.stringify(join(PACKAGE_ROOT, 'python', 'tests'))})`,
-    'from store_v2 import Run, make_store',
-    `make_store(Path(${JSON.stringify(dir)}), [Run("d", source="demo"), Run("l", source="live", symbol="ETHUSDT")])`
-  ].join('\n')]);
-}
 
 test('the store lives in global storage; the processor and the warm start use it', () => {
   const storage = '/home/user/.config/Code/User/globalStorage/tickbridge.tickbridge';
@@ -40,7 +33,7 @@ test('Export Candles… and Reveal Data Folder are contributed commands', () => 
 test('exporting a stream writes its candles to Parquet; nothing to export says why', { skip: existsSync(VENV_PYTHON) ? false : 'python/.venv missing: npm run setup' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-ext-export-'));
   const storeDir = join(dir, 'data');
-  makeStore(storeDir);
+  makeStoreV2(storeDir, ['Run("d", source="demo")', 'Run("l", source="live", symbol="ETHUSDT")']);
   const target = join(dir, 'out', 'candles.parquet');
   const outcome = await exportCandles(runProcess, VENV_PYTHON, storeDir, { kind: 'stream', request: REQUEST }, target);
   assert.deepEqual(outcome, { ok: true, message: `8 candles written to ${target} (parquet)` });

@@ -1,0 +1,18 @@
+// Real SQLite stores in the v2 schema for TypeScript tests, written by python/tests/store_v2.py
+// (the one builder of test stores) with the processor's Python.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, VENV_PYTHON } from '../../src/paths.js';
+
+/** Writes `<dir>/candles.sqlite` with the runs given as Python `Run(...)` expressions (store_v2.Run). */
+export function makeStoreV2(dir: string, runs: string[]): void {
+  execFileSync(VENV_PYTHON, ['-c', [
+    'import sys; from datetime import datetime; from pathlib import Path',
+    `sys.path.insert(0, ${JSON.stringify(join(PACKAGE_ROOT, 'python', 'tests'))})`,
+    'from store_v2 import Run, make_store',
+    `make_store(Path(${JSON.stringify(dir)}), [${runs.join(', ')}])`
+  ].join('\n')]);
+}
+
+/** A Python `datetime` expression for `date` (UTC). */
+export const pyTime = (date: Date): string => `datetime.fromisoformat(${JSON.stringify(date.toISOString().replace('Z', '+00:00'))})`;
