@@ -20,8 +20,7 @@ RUNS_DDL = """CREATE TABLE IF NOT EXISTS runs (
     dataset TEXT, started_at TEXT NOT NULL)"""
 
 CANDLES_DDL = """CREATE TABLE IF NOT EXISTS candles (
-    exchange TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL, source TEXT NOT NULL,
-    run_id TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+    exchange TEXT, symbol TEXT, timeframe TEXT, source TEXT, run_id TEXT, start TEXT, "end" TEXT,
     open REAL, high REAL, low REAL, close REAL, volume REAL, buy_volume REAL, sell_volume REAL,
     trades INTEGER, vwap REAL, gap INTEGER, partial INTEGER, {features},
     PRIMARY KEY (run_id, exchange, symbol, timeframe, start))"""

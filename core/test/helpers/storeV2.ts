@@ -16,3 +16,9 @@ export function makeStoreV2(dir: string, runs: string[]): void {
 
 /** A Python `datetime` expression for `date` (UTC). */
 export const pyTime = (date: Date): string => `datetime.fromisoformat(${JSON.stringify(date.toISOString().replace('Z', '+00:00'))})`;
+
+/** How many candle rows the store at `file` holds (0 when it does not exist yet). */
+export function storedRows(file: string): number {
+  const code = `import sqlite3, os, sys\nf = sys.argv[1]\nprint(sqlite3.connect(f).execute("SELECT count(*) FROM candles").fetchone()[0] if os.path.exists(f) else 0)`;
+  return Number(execFileSync(VENV_PYTHON, ['-c', code, file]).toString().trim());
+}
