@@ -221,3 +221,31 @@ async def test_warm_start_without_a_store_is_the_processors_history(start_server
     [first] = await first_items(LiveFeatureStream(symbol="BTCUSDT", url=url(server), warmup="1h",
                                                   store=tmp_path / "none"), 1)
     assert (first["start"][11:19], first["history"], first["after_gap"]) == ("23:55:00", True, False)
+
+
+async def test_ticks_from_the_real_engine(start_server, tmp_path):
+    """`tickbridge stream --mode ticks` (the real engine on the demo source) into a processor;
+    LiveFeatureStream(mode="ticks") yields its market messages."""
+    import shutil
+    import signal
+    import sys
+    from pathlib import Path
+
+    cli = Path(__file__).resolve().parents[2] / "dist" / "core" / "src" / "cli" / "main.js"
+    if shutil.which("node") is None or not cli.exists():
+        pytest.skip("the TypeScript build (dist/) or node is missing: run `npm run setup`")
+    server = await start_server()
+    engine = await asyncio.create_subprocess_exec(
+        "node", str(cli), "stream", "--source", "demo", "--mode", "ticks", "--dataTypes", "trades",
+        "--pythonWebSocketUrl", url(server), "--logDir", str(tmp_path),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "TICKBRIDGE_PYTHON": sys.executable})
+    try:
+        ticks = await first_items(LiveFeatureStream(symbol="BTC-USDT", url=url(server), mode="ticks",
+                                                    wait=True), 3, timeout=60)
+    finally:
+        engine.send_signal(signal.SIGINT)
+        await asyncio.wait_for(engine.wait(), 30)
+    assert [(t["type"], t["exchange"], t["msg"]["type"], t["msg"]["symbol"]) for t in ticks] == [
+        ("tick", "binance", "trade", "BTCUSDT")] * 3
+    assert all(t["msg"]["price"] > 0 for t in ticks)

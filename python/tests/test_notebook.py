@@ -32,10 +32,12 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert errors == []
     chart = outputs[1]
     assert [o for o in chart if "image/png" in o.get("data", {})], "the chart was not displayed"
-    features = outputs[2][0]["data"]["text/plain"]
+    synchronous = "".join(o.get("text", "") for o in outputs[2] if o.output_type == "stream").splitlines()
+    assert len(synchronous) == 2 and all(line.endswith(("history", "live")) for line in synchronous)
+    features = outputs[3][0]["data"]["text/plain"]
     assert "obi_5" in features and "spread_bps" in features
-    loaded = "".join(o.get("text", "") for o in outputs[3] if o.output_type == "stream")
+    loaded = "".join(o.get("text", "") for o in outputs[4] if o.output_type == "stream")
     stored = int(loaded.split()[0])
     assert stored >= 4, loaded
-    assert "partial" in outputs[3][-1]["data"]["text/plain"]
+    assert "partial" in outputs[4][-1]["data"]["text/plain"]
     assert (tmp_path / "data" / "candles.sqlite").exists()  # the store went where it was told
