@@ -53,7 +53,13 @@ export function registerDataCommands(deps: DataCommandDeps): vscode.Disposable[]
     vscode.commands.registerCommand('tickbridge.revealDataFolder', async () => {
       mkdirSync(deps.storeDir, { recursive: true });
       deps.output.info(`data folder: ${deps.storeDir} (candles.sqlite)`);
-      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(join(deps.storeDir, 'candles.sqlite')));
+      try {
+        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(join(deps.storeDir, 'candles.sqlite')));
+      } catch {
+        // No OS file manager (a remote or web VS Code): say where it is instead.
+        const choice = await vscode.window.showInformationMessage(`Tickbridge data folder: ${deps.storeDir}`, 'Copy Path');
+        if (choice === 'Copy Path') await vscode.env.clipboard.writeText(deps.storeDir);
+      }
     })
   ];
 }

@@ -16,7 +16,7 @@ import { chromiumPath, missingPrerequisite, startCodeServer, type CodeServer } f
 import { diagnostics, errorNotification } from './e2e/diagnostics.js';
 import { FatalError, runCommand, statusBarText, waitFor, waitForWorkbench, webviewFrame } from './e2e/workbench.js';
 import { findRoot } from './helpers.js';
-import { makeStoreV2, pyTime, storedRows } from '../../core/test/helpers/storeV2.js';
+import { makeStoreV2, parquetRows, pyTime, storedRows } from '../../core/test/helpers/storeV2.js';
 
 const root = findRoot(dirname(new URL(import.meta.url).pathname));
 const skip = missingPrerequisite(root);
@@ -147,6 +147,19 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     // The candles went to the extension's global storage, not the folder code-server started in.
     const storeFile = join(storeDir, 'candles.sqlite');
     await waitFor(`the candles of this run in ${storeFile}`, async () => (storedRows(storeFile) > 8 ? true : undefined), 30_000);
+
+    // Export Candles…: all stored candles, to a Parquet file chosen in the save dialog.
+    await runCommand(page, 'Tickbridge: Export Candles…');
+    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'All stored candles' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await pick.click();
+    const target = join(server.workspace, 'exported.parquet');
+    const pathInput = page.locator('.quick-input-widget .quick-input-box input');
+    await waitFor('the save dialog', async () => ((await pathInput.inputValue()).endsWith('.parquet') ? true : undefined), 15_000);
+    await pathInput.fill(target);
+    await pathInput.press('Enter');
+    await waitFor('the export notification', async () => (await page.locator('.notification-toast', { hasText: 'candles written to' }).count()) > 0 || undefined, 60_000);
+    assert.ok(parquetRows(target) > 8, `${target} holds the stored and the new candles`);
 
     // After a window reload the monitor comes back (panel serializer) with its persisted state.
     await runCommand(page, 'Developer: Reload Window');

@@ -22,3 +22,8 @@ export function storedRows(file: string): number {
   const code = `import sqlite3, os, sys\nf = sys.argv[1]\nprint(sqlite3.connect(f).execute("SELECT count(*) FROM candles").fetchone()[0] if os.path.exists(f) else 0)`;
   return Number(execFileSync(VENV_PYTHON, ['-c', code, file]).toString().trim());
 }
+
+/** How many rows the Parquet file at `file` holds, read with pyarrow. */
+export function parquetRows(file: string): number {
+  return Number(execFileSync(VENV_PYTHON, ['-c', 'import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)', file]).toString().trim());
+}
