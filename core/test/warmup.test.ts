@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Candle } from '../src/bridge/protocol.js';
 import { WarmStart, type CandleMarks } from '../src/engine/warmup.js';
 import { runCli } from './helpers/cli.js';
-import { makeStoreV2, pyTime } from './helpers/storeV2.js';
+import { makeStoreV2 } from './helpers/storeV2.js';
 
 function bar(start: string, end: string, timeframe = '15s'): Candle {
   return { type: 'candle', exchange: 'binance', symbol: 'BTCUSDT', timeframe, start, end, closed: true, final: false, open: 1, high: 1, low: 1, close: 1, volume: 0, buy_volume: 0, sell_volume: 0, trades: 0, vwap: null, gap: false, features: {} };
@@ -42,13 +42,14 @@ test('a store that cannot be read is reported and the live candles still come', 
 
 test('run --warmup shows the stored demo candles first, then the live bar marked after_gap', { timeout: 120_000 }, async () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'tickbridge-warm-'));
-  const first = new Date(Math.floor(Date.now() / 15_000) * 15_000 - 10 * 60_000);
-  makeStoreV2(storeDir, [`Run("old", source="demo", timeframes=("15s",), bars=3, first=${pyTime(first)})`, 'Run("real", source="live", timeframes=("15s",), bars=2)']);
+  makeStoreV2(storeDir, ['Run("old", source="demo", timeframes=("15s",), bars=3, first=ago(minutes=10))', 'Run("real", source="live", timeframes=("15s",), bars=2)']);
   const result = await runCli(['run', '--source', 'demo', '--json', '--duration', '3s', '--timeframes', '15s', '--closed-only', '--warmup', '2h', '--storeDir', storeDir, '--logDir', join(storeDir, 'logs')]);
   assert.equal(result.code, 0, result.stderr);
   const candles = result.lines.filter((line) => line.type === 'candle');
   const history = candles.filter((line) => line.history === true);
-  assert.deepEqual(history.map((c) => c.start), [0, 1, 2].map((i) => new Date(first.getTime() + i * 15_000).toISOString()));
+  const first = Date.parse(String(history[0]?.start));
+  assert.ok(Date.now() - first > 9 * 60_000 && Date.now() - first < 11 * 60_000, 'the stored bars of 10 minutes ago');
+  assert.deepEqual(history.map((c) => c.start), [0, 1, 2].map((i) => new Date(first + i * 15_000).toISOString()));
   assert.ok(candles.indexOf(history[2]!) === 2, 'the stored bars come first');
   const live = candles.slice(3);
   assert.ok(live.length > 0 && live[0]!.after_gap === true && live.every((c) => c.history === undefined));

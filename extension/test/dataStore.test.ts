@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT, VENV_PYTHON } from '../../core/index.js';
 import { exportCandles, storeSettings } from '../src/dataStore.js';
 import { runProcess } from '../src/pythonEnv.js';
-import { makeStoreV2 } from '../../core/test/helpers/storeV2.js';
 import { REQUEST } from './fakes.js';
+import { writeStore } from './stores.js';
 
 const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[] } };
 
@@ -33,7 +33,7 @@ test('Export Candles… and Reveal Data Folder are contributed commands', () => 
 test('exporting a stream writes its candles to Parquet; nothing to export says why', { skip: existsSync(VENV_PYTHON) ? false : 'python/.venv missing: npm run setup' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-ext-export-'));
   const storeDir = join(dir, 'data');
-  makeStoreV2(storeDir, ['Run("d", source="demo")', 'Run("l", source="live", symbol="ETHUSDT")']);
+  writeStore(storeDir, ['Run("d", source="demo")', 'Run("l", source="live", symbol="ETHUSDT")']);
   const target = join(dir, 'out', 'candles.parquet');
   const outcome = await exportCandles(runProcess, VENV_PYTHON, storeDir, { kind: 'stream', request: REQUEST }, target);
   assert.deepEqual(outcome, { ok: true, message: `8 candles written to ${target} (parquet)` });

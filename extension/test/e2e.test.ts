@@ -16,7 +16,7 @@ import { chromiumPath, missingPrerequisite, startCodeServer, type CodeServer } f
 import { diagnostics, errorNotification } from './e2e/diagnostics.js';
 import { FatalError, runCommand, statusBarText, waitFor, waitForWorkbench, webviewFrame } from './e2e/workbench.js';
 import { findRoot } from './helpers.js';
-import { makeStoreV2, parquetRows, pyTime, storedRows } from '../../core/test/helpers/storeV2.js';
+import { parquetRowCount, storeRows, writeStore } from './stores.js';
 
 const root = findRoot(dirname(new URL(import.meta.url).pathname));
 const skip = missingPrerequisite(root);
@@ -66,7 +66,7 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
 
     // Candles of an earlier demo run in the extension's store: the chart starts with them (warm start).
     const storeDir = join(server.dir, 'user-data', 'User', 'globalStorage', EXTENSION_ID, 'data');
-    makeStoreV2(storeDir, [`Run("before", source="demo", timeframes=("15s",), bars=8, first=${pyTime(new Date(Math.floor(Date.now() / 15_000) * 15_000 - 5 * 60_000))})`]);
+    writeStore(storeDir, ['Run("before", source="demo", timeframes=("15s",), bars=8, first=ago(minutes=5))']);
 
     // Start a demo stream: no questions with tickbridge.defaultSource set. The first start creates
     // the Python venv and pip-installs the processor.
@@ -146,7 +146,7 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await waitFor('the status bar to drop msg/s', async () => (await statusBarText(page, /msg\/s/)) === undefined, 15_000);
     // The candles went to the extension's global storage, not the folder code-server started in.
     const storeFile = join(storeDir, 'candles.sqlite');
-    await waitFor(`the candles of this run in ${storeFile}`, async () => (storedRows(storeFile) > 8 ? true : undefined), 30_000);
+    await waitFor(`the candles of this run in ${storeFile}`, async () => (storeRows(storeFile) > 8 ? true : undefined), 30_000);
 
     // Export Candles…: all stored candles, to a Parquet file chosen in the save dialog.
     await runCommand(page, 'Tickbridge: Export Candles…');
@@ -159,7 +159,7 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await pathInput.fill(target);
     await pathInput.press('Enter');
     await waitFor('the export notification', async () => (await page.locator('.notification-toast', { hasText: 'candles written to' }).count()) > 0 || undefined, 60_000);
-    assert.ok(parquetRows(target) > 8, `${target} holds the stored and the new candles`);
+    assert.ok(parquetRowCount(target) > 8, `${target} holds the stored and the new candles`);
 
     // After a window reload the monitor comes back (panel serializer) with its persisted state.
     await runCommand(page, 'Developer: Reload Window');

@@ -90,3 +90,33 @@ def make_store(directory: Path, runs: Iterable[Run], features: tuple[str, ...] =
     finally:
         db.close()
     return path
+
+
+def ago(**delta: float) -> datetime:
+    """A bar boundary (15 s) this long before now, e.g. ``ago(minutes=5)``."""
+    moment = datetime.now(timezone.utc) - timedelta(**delta)
+    return moment.replace(second=moment.second - moment.second % 15, microsecond=0)
+
+
+def main(argv: list[str]) -> int:
+    """For tests in other languages: ``make DIR 'Run(...)' ...`` writes a store; ``rows FILE``
+    prints its candle rows; ``parquet-rows FILE`` the rows of a Parquet file (pyarrow)."""
+    command, target, *runs = argv
+    if command == "make":
+        make_store(Path(target), [eval(run, globals()) for run in runs])  # noqa: S307 - test input
+    elif command == "rows":
+        print(sqlite3.connect(target).execute("SELECT count(*) FROM candles").fetchone()[0]
+              if Path(target).exists() else 0)
+    elif command == "parquet-rows":
+        import pyarrow.parquet as pq
+
+        print(pq.read_table(target).num_rows)
+    else:
+        raise SystemExit(f"unknown command {command!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

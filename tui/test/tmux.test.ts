@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PACKAGE_ROOT } from '../../core/index.js';
-import { makeStoreV2, pyTime } from '../../core/test/helpers/storeV2.js';
+import { makeStoreV2 } from '../../core/test/helpers/storeV2.js';
 import { waitFor } from './helpers/wait.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -159,7 +159,7 @@ test('warm start: the chart begins with the stored candles of the same stream', 
   // Stored demo bars at about 12,345 (the demo trades near 60,000): the price axis reaches down
   // to them only when they are drawn.
   const storeDir = mkdtempSync(join(tmpdir(), 'tickbridge-tui-warm-'));
-  makeStoreV2(storeDir, [`Run("before", source="demo", timeframes=("15s",), bars=8, price=12345.0, first=${pyTime(new Date(Math.floor(Date.now() / 15_000) * 15_000 - 5 * 60_000))})`]);
+  makeStoreV2(storeDir, ['Run("before", source="demo", timeframes=("15s",), bars=8, price=12345.0, first=ago(minutes=5))']);
   tmux('new-session', '-d', '-s', 'warm', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
   const warm = (...args: string[]) => tmux('send-keys', '-t', 'warm', ...args);
   const warmScreen = () => tmux('capture-pane', '-p', '-t', 'warm');
