@@ -109,7 +109,7 @@ describe('file source on the real captures', needsData, () => {
       'garbage',
       '1723161254087896568 {"stream": broken json',
       'yesterday {"stream":"btcusdt@trade","data":{}}',
-      '1723161254087896568 [1,2,3]',
+      '1723161254087896568 "a JSON string"',
       '1723161254087896568 {"stream":"btcusdt@trade"}' // valid JSON the trade mapper cannot map
     ];
     const lines = [...good.slice(0, 200), ...bad, ...good.slice(200)];

@@ -10,7 +10,7 @@ import { SPOT, captureLines, needsData } from './sources-helpers.js';
 
 test('pacer delays: speed N waits (local elapsed)/N, anchored at the first message', () => {
   let now = 1_000;
-  const pace = createPacer(10, () => now);
+  const pace = createPacer(10, undefined, () => now);
   assert.equal(pace(50_000), 0); // anchor
   assert.equal(pace(51_000), 100); // 1 s of local time at 10x = 100 ms ahead
   now += 100;
@@ -21,10 +21,10 @@ test('pacer delays: speed N waits (local elapsed)/N, anchored at the first messa
   assert.equal(pace(57_000), 100); // due at 1000 + 7000/10 = 1700, now 1600
   assert.equal(pace(50_000 + (now - 1_000 + MIN_SLEEP_MS - 1) * 10), 0, 'a few ms ahead is not worth a timer');
   assert.equal(pace(50_000 + (now - 1_000 + MIN_SLEEP_MS + 1) * 10), MIN_SLEEP_MS + 1);
-  const realTime = createPacer(1, () => 0);
+  const realTime = createPacer(1, undefined, () => 0);
   realTime(0);
   assert.equal(realTime(2_500), 2_500);
-  const slow = createPacer(0.5, () => 0);
+  const slow = createPacer(0.5, undefined, () => 0);
   slow(0);
   assert.equal(slow(1_000), 2_000);
 });
