@@ -4,11 +4,13 @@
 // contained, and what comes out equals a clean run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Candle } from '../src/bridge/protocol.js';
 import { NO_CAPTURES, SPOT_CAPTURE, runCli, type CliResult } from './helpers/cli.js';
 import { captureLines } from './sources-helpers.js';
@@ -86,4 +88,106 @@ test('a request that can never make candles (no trades): exit 2 up front, one li
   const result = await run(await capture('unused.raw', ['1723161253937085768 {}']), '--dataTypes', 'book_snapshot_25');
   assertFailed(result, 2, /--dataTypes book_snapshot_25 has no trades.*Add trades \(--dataTypes trades,book_snapshot_25\) or use --mode ticks/);
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+});
+
+// ---- issue 17, case 4: faults inside captures are reported and contained ----
+
+const features = (c: Candle) => c.features as Record<string, number | null>;
+
+test('a disconnect with no snapshot after it: book features null and every bar gap from there, one warning naming the line, trades untouched', { skip: NO_CAPTURES, timeout: 90_000 }, async () => {
+  const lines = await spotLines(20_000);
+  const at = 6000;
+  const cut = [...lines.slice(0, at), '', ...lines.slice(at)];
+  const [faulty, clean] = await Promise.all([run(await capture('disconnect.raw', cut)), run(await capture('no-disconnect.raw', lines))]);
+  assert.equal(faulty.code, 0, faulty.stderr);
+  const warnings = faulty.stderr.split('\n').filter((l) => /a disconnect \(empty line\)/.test(l));
+  assert.equal(warnings.length, 1, faulty.stderr);
+  assert.match(warnings[0]!, new RegExp(`disconnect\\.raw:${at + 1}: a disconnect`));
+  // nothing lost: the same trades in the same bars
+  assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
+  const disconnectedAt = Number(BigInt(lines[at - 1]!.split(' ')[0]!) / 1_000_000n);
+  const after = closed(faulty).filter((c) => Date.parse(c.end) > disconnectedAt);
+  const before = closed(faulty).filter((c) => Date.parse(c.end) <= disconnectedAt);
+  assert.ok(after.length >= 5 && before.length >= 2, `${before.length} bars before, ${after.length} after`);
+  assert.ok(before.every((c) => !c.gap && features(c).mid !== null), 'bars before the disconnect are whole');
+  // nothing forged: no stale book values after the book was lost
+  // (ofi and realized_vol of the bar the disconnect falls in sum what came before it)
+  for (const c of after) {
+    assert.equal(c.gap, true, `${c.start} flagged gap`);
+    const names = ['mid', 'spread_bps', 'weighted_mid', 'obi_5', ...(Date.parse(c.start) >= disconnectedAt ? ['ofi', 'realized_vol'] : [])];
+    for (const name of names) assert.equal(features(c)[name], null, `${c.start} ${name}`);
+  }
+});
+
+test('one line with a local time a day ahead: --speed 10 skips the jump (said once), candles equal a clean run', { skip: NO_CAPTURES, timeout: 60_000 }, async () => {
+  const lines = await spotLines(1500); // ~10 s of capture: ~1 s at --speed 10
+  const clean = await run(await capture('paced-clean.raw', lines), '--speed', '10');
+  const i = lines.findIndex((l, n) => n > 700 && l.includes('@trade"'));
+  const [ns, json] = [lines[i]!.slice(0, lines[i]!.indexOf(' ')), lines[i]!.slice(lines[i]!.indexOf(' ') + 1)];
+  const ahead = [...lines];
+  ahead[i] = `${BigInt(ns) + 86_400_000_000_000n} ${json}`;
+  const faulty = await run(await capture('paced-ahead.raw', ahead), '--speed', '10');
+  assert.equal(faulty.code, 0, faulty.stderr);
+  assert.equal(faulty.stderr.match(/Pacing: the local time jumps ahead by 1\.0 d/g)?.length, 1, faulty.stderr);
+  assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
+});
+
+test('exact duplicate messages (repeated lines, a repeated trade id) are dropped and counted in stats', { skip: NO_CAPTURES, timeout: 60_000 }, async () => {
+  const lines = await spotLines(8000);
+  const doubled = lines.flatMap((line) => [line, line]);
+  // the same venue trade id again, in a message that differs (event time)
+  const trade = lines.find((l) => l.includes('@trade"'))!;
+  doubled.splice(4000, 0, trade.replace(/"E":(\d+)/, (_, e: string) => `"E":${Number(e) + 1}`));
+  const mapped = lines.filter((l) => /@trade"|@depth@|^\d+ \{"lastUpdateId"/.test(l)).length;
+  const [faulty, clean] = await Promise.all([run(await capture('doubled.raw', doubled)), run(await capture('single.raw', lines))]);
+  assert.equal(faulty.code, 0, faulty.stderr);
+  assert.equal(end(faulty).stats.skipped.duplicates, mapped + 1);
+  assert.equal(end(clean).stats.skipped.duplicates, 0);
+  assert.ok(closed(clean).length >= 3);
+  assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
+});
+
+test('a 100 MB line in a gzip capture is skipped with a warning and counted; the rest equals a clean run', { skip: NO_CAPTURES, timeout: 120_000 }, async () => {
+  const lines = await spotLines(6000);
+  const path = join(dir, 'huge-line.raw.gz');
+  const gzip = createGzip({ level: 1 });
+  const done = pipeline(gzip, createWriteStream(path));
+  gzip.write(lines.slice(0, 3000).join('\n') + '\n');
+  gzip.write(`${lines[2999]!.split(' ')[0]} {"stream":"btcusdt@trade","data":"`);
+  const megabyte = 'x'.repeat(1024 * 1024);
+  for (let i = 0; i < 100; i++) if (!gzip.write(megabyte)) await once(gzip, 'drain');
+  gzip.end('"}\n' + lines.slice(3000).join('\n') + '\n');
+  await done;
+  const [faulty, clean] = await Promise.all([run(path), run(await capture('no-huge-line.raw.gz', lines, true))]);
+  assert.equal(faulty.code, 0, faulty.stderr);
+  assert.match(faulty.stderr, /huge-line\.raw\.gz:3001: skipped a line of 100\.0 MiB, over the 16 MiB line cap/);
+  assert.equal(end(faulty).stats.skipped.oversized, 1);
+  assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
+});
+
+test('every bad CSV row is counted, whatever it is; the good rows give the same candles as a clean file', { timeout: 60_000 }, async () => {
+  const header = 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount';
+  const t0 = 1_722_211_200_000_000; // µs
+  const good = Array.from({ length: 240 }, (_, i) => {
+    const t = t0 + i * 500_000;
+    return `binance,BTCUSDT,${t},${t + 1000},${1000 + i},${i % 3 ? 'buy' : 'sell'},${60000 + (i % 17) * 0.5},${(0.001 * (1 + (i % 5))).toFixed(3)}`;
+  });
+  const bad = [
+    ...Array.from({ length: 6 }, (_, i) => `binance,BTCUSDT,${t0 + i},${t0 + i},x${i},buy,60000`), // a cell short
+    ...Array.from({ length: 6 }, (_, i) => `binance,${t0 + i},${t0 + i},y${i},buy,60000,1`), // symbol cell missing, shifted
+    ...Array.from({ length: 6 }, (_, i) => `binance,BTCUSDT,${t0 + i},${t0 + i},z${i},buy,not-a-price,1`),
+    ...Array.from({ length: 6 }, (_, i) => `binance,"BTCUSDT",${t0 + i},${t0 + i},q${i},buy,60000,1`),
+    ...Array.from({ length: 6 }, (_, i) => `binance,ETHUSDT,${t0 + i},soon,w${i},sideways,1,1`) // another symbol, bad too
+  ];
+  const mixed = [header, ...good];
+  bad.forEach((row, i) => mixed.splice(10 + i * 8, 0, row));
+  const csv = (name: string, rows: string[]) => capture(name, rows);
+  const runCsv = (file: string) =>
+    runCli(['run', '--source', 'csv', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--dataTypes', 'trades', '--timeframes', '15s', '--json', '--closed-only', '--logDir', logDir]);
+  const [faulty, clean] = await Promise.all([runCsv(await csv('binance_trades_2024-07-29_BTCUSDT.csv', mixed)), runCsv(await csv('clean_trades_2024-07-29_BTCUSDT.csv', [header, ...good]))]);
+  assert.equal(faulty.code, 0, faulty.stderr);
+  assert.equal(end(faulty).stats.skipped.malformed, bad.length);
+  assert.match(faulty.stderr, /30 bad rows skipped in total/);
+  assert.ok(closed(clean).length >= 6);
+  assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
 });

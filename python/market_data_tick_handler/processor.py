@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .candles import Accumulator, SymbolBars, candle_event
-from .features import apply_book, apply_liquidation, apply_ticker, feature_values
+from .features import apply_book, apply_liquidation, apply_ticker, feature_values, lose_book
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
 from .timeframes import base_length, bucket_start, parse_timeframes
@@ -191,7 +191,7 @@ class StreamProcessor:
         self.gap_pending = True
         for s in self.symbols.values():
             s.gaps = [True] * len(s.gaps)
-            s.market.prev = None  # no OFI / return across the outage
+            lose_book(s.market)  # null book features, bars flagged gap, until the next snapshot
             s.version += 1
 
     def _on_end(self, _m: End) -> None:
@@ -234,7 +234,7 @@ class StreamProcessor:
             self._boundary = self.base_start + base_us
             self.bar_starts = [bucket_start(t, length) for length in self.lengths]
             for s in self.symbols.values():
-                s.gaps = [self.gap_pending] * len(self.lengths)
+                s.gaps = [self.gap_pending or s.market.book_lost] * len(self.lengths)
                 s.oi_before = [s.market.open_interest] * len(self.lengths)
             return
         for s in self.symbols.values():
@@ -261,7 +261,7 @@ class StreamProcessor:
         if skipped > 0 and market.last_price is not None:
             bar.reset()
             s.oi_before[i] = market.open_interest
-            s.gaps[i] = self.gap_pending
+            s.gaps[i] = self.gap_pending or market.book_lost
             first = start + length
             if skipped > MAX_EMPTY_BARS:
                 out.append({"type": "log", "level": "warning", "message":
@@ -272,7 +272,7 @@ class StreamProcessor:
                 out.append(self._candle(symbol, s, i, empty_start, bar, closed=True, final=False))
         bar.reset()
         s.oi_before[i] = market.open_interest
-        s.gaps[i] = self.gap_pending
+        s.gaps[i] = self.gap_pending or market.book_lost
         s.partial_version[i] = s.version
         s.partial_at[i] = None
 
