@@ -13,7 +13,8 @@ import {
   type LogLevel,
   type ProcessorError,
   type ProcessorState,
-  type ProcessorStats
+  type ProcessorStats,
+  type Tick
 } from './protocol.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -24,6 +25,8 @@ export interface LinkHandlers {
   log(level: LogLevel, message: string): void;
   error(error: ProcessorError): void;
   status(status: LinkStatus, detail: string): void;
+  /** `mode: "ticks"`: each market message, as the processor processed it. */
+  tick?(tick: Tick): void;
 }
 
 export interface BridgeTuning {
@@ -191,6 +194,9 @@ export class BridgeLink {
         return;
       case 'error':
         this.handlers.error(frame);
+        return;
+      case 'tick':
+        this.handlers.tick?.(frame);
         return;
     }
   }

@@ -47,6 +47,8 @@ export function jsonLine(event: EngineEvent, closedOnly: boolean): string | unde
     case 'candle':
       if (closedOnly && !event.candle.closed && !event.candle.final) return undefined;
       return JSON.stringify({ ...event.candle, stream: event.streamId });
+    case 'tick':
+      return JSON.stringify({ ...event.tick, stream: event.streamId });
     case 'stats':
       return JSON.stringify({ type: 'stats', ...event.stats });
     case 'stream':

@@ -106,6 +106,7 @@ export class Engine {
         if (candle.closed) this.candles++;
         this.emit({ type: 'candle', streamId: id, candle });
       },
+      onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
       onProcessorStats: (stats) => {
         this.processorStats = stats;
       }

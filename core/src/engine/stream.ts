@@ -4,6 +4,7 @@
  */
 import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
 import { encodeMessage } from '../bridge/encode.js';
+import type { Tick } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
@@ -21,6 +22,8 @@ export interface StreamContext {
   /** Called on every status change and candle; the engine fans these out. */
   onChange(stream: StreamRunner): void;
   onCandle: LinkHandlers['candle'];
+  /** `mode: "ticks"`: each tick the processor sends back. */
+  onTick?: (tick: Tick) => void;
   onProcessorStats: LinkHandlers['stats'];
 }
 
@@ -158,6 +161,7 @@ export class StreamRunner {
           context.onCandle(candle);
         },
         stats: context.onProcessorStats,
+        ...(context.onTick && { tick: context.onTick }),
         log: (level, message) => context.logger.log(level, message, 'processor'),
         error: (error) =>
           context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`),

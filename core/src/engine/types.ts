@@ -1,5 +1,5 @@
 /** The engine API's public types: what the CLI, the TUI and the extension see. */
-import type { Candle, ProcessorStats, StreamMode } from '../bridge/protocol.js';
+import type { Candle, ProcessorStats, StreamMode, Tick } from '../bridge/protocol.js';
 import type { LinkStatus } from '../bridge/link.js';
 import type { LogEntry } from '../logs/logger.js';
 import type { PersistStats } from '../persist/types.js';
@@ -56,6 +56,7 @@ export interface EngineStats {
 
 export type EngineEvent =
   | { readonly type: 'candle'; readonly streamId: string; readonly candle: Candle }
+  | { readonly type: 'tick'; readonly streamId: string; readonly tick: Tick }
   | { readonly type: 'stats'; readonly stats: EngineStats }
   | { readonly type: 'stream'; readonly stream: StreamInfo }
   | { readonly type: 'log'; readonly entry: LogEntry }
