@@ -195,7 +195,10 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
     raceClose: true,
     ...(aligned ? {} : { range: { from: range.from.valueOf(), to: range.to.valueOf() } }),
     ...(pacer ? { pacer } : {}),
-    mapError: (error) => replayError(error, exchange)
+    mapError: (error) => replayError(error, exchange),
+    describeEmpty: () =>
+      `No data: the replay of ${exchange} ${symbols.join(', ')} (${plan.active.map((t) => t.name).join(', ')}) from ${range.from.toISOString()} to ${range.to.toISOString()} ` +
+      'has no message (no trading then, or a symbol not listed at that time).'
   });
 }
 
