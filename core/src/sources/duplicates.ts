@@ -36,6 +36,19 @@ export class RecentKeys {
   }
 }
 
+/** Book update ids per stream (Binance depth `u`): an update at or below the last one is a repeat. */
+export class UpdateIds {
+  private readonly last = new Map<string, number>();
+
+  /** True when `id` is not after the last update id of `stream`; otherwise remembers it. */
+  stale(stream: string, id: number): boolean {
+    const last = this.last.get(stream);
+    if (last !== undefined && id <= last) return true;
+    this.last.set(stream, id);
+    return false;
+  }
+}
+
 /** Venue trade ids per symbol, in two generations of `generation` ids each. */
 export class TradeIds {
   private current = new Set<string>();

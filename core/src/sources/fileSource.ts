@@ -2,7 +2,7 @@ import { EXCHANGES, normalizeBookChanges, normalizeTrades } from 'tardis-dev';
 import type { Disconnect, Exchange, Mapper, MapperFactory, NormalizedData } from 'tardis-dev';
 import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, readLines } from './captureFile.js';
 import type { DataTypePlan } from './dataTypes.js';
-import { RecentKeys } from './duplicates.js';
+import { RecentKeys, UpdateIds } from './duplicates.js';
 import { DEFUNCT_EXCHANGES } from './exchanges.js';
 import type { Pacer } from './pacing.js';
 import { buildSource } from './pipeline.js';
@@ -57,7 +57,7 @@ interface Seen {
  * accepts it, an empty line is a disconnect that drops the mappers (book changes restart at the
  * next snapshot), output is filtered by symbol. Unlike normalizeMessages, faults are contained and
  * counted in `report`: a malformed line, a mapper failing on one message, a line over the length
- * cap are warned and skipped; an exact repeat of a recent line is dropped; a gzip that ends
+ * cap are warned and skipped; an exact repeat of a recent line, or of a Binance depth update id, is dropped; a gzip that ends
  * mid-stream ends the messages and sets `report.failure`. Binance REST depth snapshots recorded bare
  * (`{"lastUpdateId":...}`) are wrapped the way Tardis stores them:
  * `{"stream":"<symbol>@depthSnapshot","generated":true,"data":...}`.
@@ -69,7 +69,15 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
   const requestedSnapshotStream = options.symbols.length === 1 ? `${options.symbols[0]!.toLowerCase()}@depthSnapshot` : undefined;
   let lastDepthSymbol: string | undefined; // of the last depth update line, e.g. btcusdt
   const books = normalizers.includes(normalizeBookChanges);
+  // exact repeats: the same line (local time and message) again, or a Binance depth update
+  // whose update id `u` was applied already (a re-applied old update would revert the book)
   const recent = new RecentKeys();
+  const updateIds = new UpdateIds();
+  const isDuplicate = (line: string, message: any): boolean => {
+    if (recent.seen(line)) return true;
+    const u = wrapSnapshots ? message.data?.u : undefined;
+    return typeof u === 'number' && typeof message.stream === 'string' && message.stream.includes('@depth') && updateIds.stale(message.stream, u);
+  };
   let mappers: Mapper<any, any>[] | undefined;
   let previous = new Date(0);
   let connected = false; // a message since the last disconnect (no disconnect twice in a row)
@@ -143,7 +151,7 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
             if (!checked) {
               checked = true;
               seen.handled++;
-              if (recent.seen(line.slice(line.indexOf(' ') + 1))) {
+              if (isDuplicate(line, message)) {
                 report.duplicates++;
                 break;
               }
@@ -186,7 +194,9 @@ function guessExchanges(sample: readonly unknown[], requested: string): string[]
       for (const message of sample) {
         try {
           if (!mapper.canHandle(message)) continue;
-          for (const normalized of mapper.map(message, new Date()) ?? []) symbols.add(normalized.symbol);
+          for (const normalized of mapper.map(message, new Date()) ?? []) {
+            if (typeof normalized.symbol === 'string' && normalized.symbol !== '') symbols.add(normalized.symbol);
+          }
         } catch {
           // not this exchange's message
         }
