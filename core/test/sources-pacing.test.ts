@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import { openSource, parseSpeed } from '../src/sources/index.js';
-import { MIN_SLEEP_MS, createPacer } from '../src/sources/pacing.js';
+import { MAX_PACING_WAIT_MS, MIN_SLEEP_MS, createPacer } from '../src/sources/pacing.js';
 import { SPOT, captureLines, needsData } from './sources-helpers.js';
 
 test('pacer delays: speed N waits (local elapsed)/N, anchored at the first message', () => {
@@ -27,6 +27,26 @@ test('pacer delays: speed N waits (local elapsed)/N, anchored at the first messa
   const slow = createPacer(0.5, undefined, () => 0);
   slow(0);
   assert.equal(slow(1_000), 2_000);
+});
+
+test('pacer: a jump in local time worth more than the bound is skipped both ways, said once', () => {
+  const warnings: string[] = [];
+  const pace = createPacer(10, (m) => void warnings.push(m), () => 0);
+  const DAY = 86_400_000;
+  pace(0);
+  assert.equal(pace(1_000), 100);
+  assert.equal(pace(1_000 + DAY), 100, 'a day ahead: no day-long sleep');
+  // back in line: the time between the messages around the outlier is absorbed, then paced as before
+  assert.equal(pace(2_000), 100);
+  assert.equal(pace(3_000), 200);
+  assert.equal(pace(3_000 + 2 * DAY), 200);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /jumps ahead by 1\.0 d at .*worth more than 10 s of waiting at --speed 10 are skipped/);
+  // a long quiet stretch at real time is cut to the bound too
+  const realTime = createPacer(1, () => {}, () => 0);
+  realTime(0);
+  assert.equal(realTime(9_000), 9_000);
+  assert.equal(realTime(9_000 + MAX_PACING_WAIT_MS + 1), 9_000);
 });
 
 test('speed values', () => {
