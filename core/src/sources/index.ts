@@ -3,7 +3,7 @@ import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
 import { getOptions } from 'tardis-dev/dist/options.js';
 import { UsageError } from '../errors.js';
 import { checkCaptureFile } from './captureFile.js';
-import { parseDataTypes, planDataTypes } from './dataTypes.js';
+import { parseDataTypes, planDataTypes, requireTrades } from './dataTypes.js';
 import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
 import type { DemoExchange } from './demo/index.js';
 import { resolveExchange } from './exchanges.js';
@@ -37,13 +37,7 @@ export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<
   }
   const speed = parseSpeed(spec.speed);
   const types = parseDataTypes(spec.dataTypes);
-  if (spec.mode === 'candles' && !types.some((type) => type.kind === 'trades')) {
-    const names = types.map((type) => type.name).join(',');
-    throw new UsageError(
-      `--dataTypes ${names} has no trades, and candles (with their features) are built from trades: this run could never make one. ` +
-        `Add trades (--dataTypes trades,${names}) or use --mode ticks.`
-    );
-  }
+  if (spec.mode === 'candles') requireTrades(types);
   if (speed !== 'max' && (spec.source === 'live' || spec.source === 'demo')) {
     hooks.warn(`--speed ${speed} paces replay and file sources only; ${spec.source} data comes in real time.`);
   }
