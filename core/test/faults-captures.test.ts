@@ -2,11 +2,11 @@
 // captures"): no data is a failure that names what is in the file; a truncated gzip delivers what
 // it has and fails as incomplete; duplicates, a disconnect, a bad local time and a huge line are
 // contained, and what comes out equals a clean run.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { captureLines } from './sources-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickbridge-captures-'));
 const logDir = join(dir, 'logs');
+after(() => rm(dir, { recursive: true, force: true }));
 
 /** The first `count` lines of the spot capture. */
 async function spotLines(count: number): Promise<string[]> {
