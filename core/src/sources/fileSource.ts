@@ -1,9 +1,9 @@
-import { EXCHANGES, normalizeBookChanges, normalizeTrades } from 'tardis-dev';
+import { normalizeBookChanges } from 'tardis-dev';
 import type { Disconnect, Exchange, Mapper, MapperFactory, NormalizedData } from 'tardis-dev';
 import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, readLines } from './captureFile.js';
 import type { DataTypePlan } from './dataTypes.js';
 import { RecentKeys, UpdateIds } from './duplicates.js';
-import { DEFUNCT_EXCHANGES } from './exchanges.js';
+import { guessExchanges } from './guessExchange.js';
 import type { Pacer } from './pacing.js';
 import { buildSource } from './pipeline.js';
 import { newReport } from './types.js';
@@ -57,8 +57,8 @@ interface Seen {
  * accepts it, an empty line is a disconnect that drops the mappers (book changes restart at the
  * next snapshot), output is filtered by symbol. Unlike normalizeMessages, faults are contained and
  * counted in `report`: a malformed line, a mapper failing on one message, a line over the length
- * cap are warned and skipped; an exact repeat of a recent line, or of a Binance depth update id, is dropped; a gzip that ends
- * mid-stream ends the messages and sets `report.failure`. Binance REST depth snapshots recorded bare
+ * cap are warned and skipped; an exact repeat of a recent line, or of a Binance depth update id,
+ * is dropped; a gzip that ends mid-stream ends the messages and sets `report.failure`. Binance REST depth snapshots recorded bare
  * (`{"lastUpdateId":...}`) are wrapped the way Tardis stores them:
  * `{"stream":"<symbol>@depthSnapshot","generated":true,"data":...}`.
  */
@@ -177,35 +177,6 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
 }
 
 const newSeen = (): Seen => ({ parsed: 0, handled: 0, otherSymbols: new Set(), sample: [] });
-
-/** Exchanges (other than the requested one) whose tardis-dev mappers read the sampled messages, with the symbols they find. */
-function guessExchanges(sample: readonly unknown[], requested: string): string[] {
-  const found: string[] = [];
-  for (const exchange of EXCHANGES) {
-    if (exchange === requested || exchange in DEFUNCT_EXCHANGES) continue;
-    const symbols = new Set<string>();
-    for (const factory of [normalizeTrades, normalizeBookChanges]) {
-      let mapper: Mapper<any, any>;
-      try {
-        mapper = factory(exchange, new Date());
-      } catch {
-        continue;
-      }
-      for (const message of sample) {
-        try {
-          if (!mapper.canHandle(message)) continue;
-          for (const normalized of mapper.map(message, new Date()) ?? []) {
-            if (typeof normalized.symbol === 'string' && normalized.symbol !== '') symbols.add(normalized.symbol);
-          }
-        } catch {
-          // not this exchange's message
-        }
-      }
-    }
-    if (symbols.size > 0) found.push(`${exchange} (${[...symbols].slice(0, 5).join(', ')})`);
-  }
-  return found;
-}
 
 /** The file source: fileMessages through the pipeline, failing the run when nothing matched. */
 export function openFileSource(options: FileSourceOptions, plan: DataTypePlan, pacer: Pacer | undefined): OpenedSource {
