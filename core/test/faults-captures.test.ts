@@ -4,6 +4,7 @@
 // contained, and what comes out equals a clean run.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Candle } from '../src/bridge/protocol.js';
-import { NO_CAPTURES, SPOT_CAPTURE, runCli, type CliResult } from './helpers/cli.js';
+import { CLI, NO_CAPTURES, SPOT_CAPTURE, runCli, type CliResult } from './helpers/cli.js';
 import { captureLines } from './sources-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickbridge-captures-'));
@@ -195,4 +196,16 @@ test('every bad CSV row is counted, whatever it is; the good rows give the same 
   assert.match(faulty.stderr, /30 bad rows skipped in total/);
   assert.ok(closed(clean).length >= 6);
   assert.deepEqual(closed(faulty).map(tradeFields), closed(clean).map(tradeFields));
+});
+
+test('`start` (human output) says what was skipped in its stats line', { skip: NO_CAPTURES, timeout: 60_000 }, async () => {
+  const lines = await spotLines(2000);
+  const trade = lines.slice(1500).find((l) => l.includes('@trade"'))!; // written twice
+  const file = await capture('one-bad-line.raw', [lines[0]!, '1723161253937085768 {broken', ...lines.slice(1), trade]);
+  const child = spawn(process.execPath, [CLI, 'start', '--source', 'file', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--pythonWebSocketUrl', 'ws://127.0.0.1:0', '--logDir', logDir]);
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  assert.equal(code, 0);
+  assert.match(stdout.trim().split('\n').at(-1)!, /skipped: 1 duplicate, 1 malformed, 0 oversized$/);
 });
