@@ -79,7 +79,8 @@ class StreamProcessor:
             self._handlers = {Trade: self._on_trade, BookSnapshot: self._on_book,
                               DerivativeTicker: self._on_ticker, Liquidation: self._on_liquidation,
                               Disconnect: self._on_disconnect, End: self._on_end}
-        self._handlers[InvalidMessage] = _ignore
+        self._handlers[InvalidMessage] = self._skip_tick if mode == "ticks" else _ignore
+        self._tick_seq = next_seq  # ticks mode: the sequence number of the next message
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class StreamProcessor:
         skip = expected - seq
         if skip >= len(msgs):
             return []
+        self._tick_seq = seq + skip
         events = self.process(msgs[skip:] if skip else msgs)
         self.next_seq = seq + len(msgs)
         return events
@@ -217,11 +219,15 @@ class StreamProcessor:
         self._boundary = -(1 << 62)
 
     def _on_tick(self, m: Any) -> None:
-        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m})
+        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m, "seq": self._tick_seq})
+        self._tick_seq += 1
         if type(m) is Trade:
             self.trades_seen += 1
         elif type(m) is End:
             self.ended = True
+
+    def _skip_tick(self, _m: InvalidMessage) -> None:
+        self._tick_seq += 1
 
     # ---- time ----------------------------------------------------------------------------
 

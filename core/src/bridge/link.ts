@@ -66,6 +66,8 @@ export class BridgeLink {
   private windowWaiters: (() => void)[] = [];
   private finishWaiter: { seq: number; resolve: () => void } | undefined;
   private readonly lastClosedStart = new Map<string, string>();
+  /** Sequence number of the last tick handed on (ticks mode). */
+  private lastTickSeq = 0;
   private currentStatus: LinkStatus = 'connecting';
   /** Times the connection was re-established after a loss. */
   reconnects = 0;
@@ -196,6 +198,10 @@ export class BridgeLink {
         this.handlers.error(frame);
         return;
       case 'tick':
+        if (typeof frame.seq === 'number') {
+          if (frame.seq <= this.lastTickSeq) return; // had it before the processor restarted
+          this.lastTickSeq = frame.seq;
+        }
         this.handlers.tick?.(frame);
         return;
     }
