@@ -21,7 +21,7 @@ import type { OpenedSource, SourceHooks, SourceSpec } from './types.js';
 
 export type { OpenedSource, SourceCounts, SourceHooks, SourceKind, SourceMessage, SourceReport, SourceSpec } from './types.js';
 export type { DataType, ParsedDataType } from './dataTypes.js';
-export { ACCEPTED_DATA_TYPES, parseDataTypes } from './dataTypes.js';
+export { ACCEPTED_DATA_TYPES, parseDataTypes, requireTrades } from './dataTypes.js';
 export { parseSpeed } from './pacing.js';
 export { toNativeSymbol } from './symbols.js';
 export { DEFUNCT_EXCHANGES } from './exchanges.js';
