@@ -215,6 +215,8 @@ def run_bash_line(world: DemoWorld, line: str) -> None:
         if world.redis_url is None:
             pytest.skip("redis-server is not installed")
         command = command.replace("redis://localhost:6379/0", world.redis_url)
+    if command.startswith("sqlite3") and shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 command line is not installed (apt-get install -y sqlite3)")
     if command.startswith("redis-cli"):
         if world.redis_port is None:
             pytest.skip("redis-server is not installed")
