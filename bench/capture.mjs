@@ -41,9 +41,11 @@ async function readCaptureLines(path) {
 }
 
 /**
- * Where the times are in the text of one copy: the ms part of every line's ns local timestamp
- * and every "E"/"T" exchange time, all 13-digit epoch ms. A shift keeps them 13 digits, so each
- * copy is the same bytes with these digits rewritten in place.
+ * Where the times and ids are in the text of one copy: the ms part of every line's ns local
+ * timestamp and every "E"/"T" exchange time (13-digit epoch ms), and the venue's trade and book
+ * update ids (`t`, `U`, `u`, `pu`, `lastUpdateId`: each copy is new data to the source's
+ * duplicate checks, not a repeat). Shifts keep every number's digit count, so each copy is the
+ * same bytes with these digits rewritten in place.
  */
 function timeFields(text) {
   const offsets = [];
@@ -59,11 +61,17 @@ function timeFields(text) {
     offsets.push(match.index + 4);
     values.push(Number(match[1]));
   }
-  return { offsets: Int32Array.from(offsets), values: Float64Array.from(values) };
+  const times = offsets.length;
+  for (const match of text.matchAll(/"(?:t|U|u|pu|lastUpdateId)":(\d{6,15})\b/g)) {
+    offsets.push(match.index + match[0].length - match[1].length);
+    values.push(Number(match[1]));
+  }
+  const widths = offsets.map((_, i) => (i < times ? 13 : String(values[i]).length));
+  return { offsets: Int32Array.from(offsets), values: Float64Array.from(values), widths: Int8Array.from(widths), times };
 }
 
-function writeDigits(buffer, offset, value) {
-  for (let i = 12; i >= 0; i--) {
+function writeDigits(buffer, offset, value, width = 13) {
+  for (let i = width - 1; i >= 0; i--) {
     buffer[offset + i] = 48 + (value % 10);
     value = Math.floor(value / 10);
   }
@@ -73,14 +81,18 @@ function writeDigits(buffer, offset, value) {
 export async function synthesizeCapture(out, messages) {
   const lines = await readCapture(SOURCE_CAPTURE);
   const text = `${lines.join('\n')}\n`;
-  const { offsets, values } = timeFields(text);
+  const { offsets, values, widths, times } = timeFields(text);
   const copy = Buffer.from(text, 'latin1'); // the capture is ASCII
   const copies = Math.max(1, Math.ceil(messages / MESSAGES_PER_COPY));
   const fd = openSync(out, 'w');
   try {
     for (let n = 0; n < copies; n++) {
       const shift = n * COPY_SHIFT_MS;
-      for (let i = 0; i < offsets.length; i++) writeDigits(copy, offsets[i], values[i] + shift);
+      for (let i = 0; i < offsets.length; i++) {
+        // ids move by 10^(digits-3) per copy: past one copy's span, and still the same width
+        const moved = i < times ? values[i] + shift : values[i] + n * 10 ** (widths[i] - 3);
+        writeDigits(copy, offsets[i], moved, widths[i]);
+      }
       if (n > 0) writeSync(fd, '\n');
       writeSync(fd, copy);
     }
