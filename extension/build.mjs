@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the VS Code extension with esbuild: the host into dist/vscode/extension.cjs (vscode and
+// Bundles the VS Code extension with esbuild: the host into dist/vscode/extension.cjs, each stream's
+// worker thread into dist/vscode/streamWorker.cjs (vscode and
 // tardis-dev external: tardis-dev loads a worker file and ships as a real dependency) and the
 // monitor webview into dist/vscode/webview/. Type-checking is tsc's job (npm run build).
 import { build } from 'esbuild';
@@ -13,22 +14,29 @@ const production = !process.argv.includes('--dev');
 rmSync(out, { recursive: true, force: true });
 
 await Promise.all([
-  build({
-    absWorkingDir: root,
-    entryPoints: ['extension/src/extension.ts'],
-    outfile: join(out, 'extension.cjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // ws probes these optional native add-ons inside try/catch.
-    external: ['vscode', 'tardis-dev', 'bufferutil', 'utf-8-validate'],
-    // core finds its package root from import.meta.url, which CommonJS lacks.
-    define: { 'import.meta.url': '__tickbridgeImportMetaUrl' },
-    banner: { js: "const __tickbridgeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    sourcemap: production ? false : 'linked',
-    logLevel: 'warning'
-  }),
+  // the host, and each stream's worker thread (core/src/sources/worker/host.ts starts the file
+  // streamWorker.cjs beside the bundle)
+  ...[
+    ['extension/src/extension.ts', 'extension.cjs'],
+    ['core/src/sources/worker/main.ts', 'streamWorker.cjs']
+  ].map(([entry, file]) =>
+    build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile: join(out, file),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // ws probes these optional native add-ons inside try/catch.
+      external: ['vscode', 'tardis-dev', 'bufferutil', 'utf-8-validate'],
+      // core finds its package root from import.meta.url, which CommonJS lacks.
+      define: { 'import.meta.url': '__tickbridgeImportMetaUrl' },
+      banner: { js: "const __tickbridgeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      sourcemap: production ? false : 'linked',
+      logLevel: 'warning'
+    })
+  ),
   build({
     absWorkingDir: root,
     entryPoints: { main: 'extension/webview/main.ts' },

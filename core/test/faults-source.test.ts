@@ -11,7 +11,6 @@ import { until } from './helpers/until.js';
 
 test('a dropped and a stalled exchange connection: reconnect, gap-marked candles, rate recovers', { timeout: 150_000 }, async (t) => {
   const demo = await startDemoExchange({ seed: 7, messagesPerSecond: 400 });
-  demo.useForTardis(); // the live source (tardis-dev's real Binance feed) now talks to the demo
   const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-faults-'));
   const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logDir });
   t.after(async () => {
@@ -29,7 +28,8 @@ test('a dropped and a stalled exchange connection: reconnect, gap-marked candles
   });
   engine.startStream({
     source: 'live', exchange: 'binance', symbols: ['BTCUSDT'], dataTypes: ['trades', 'book_snapshot_5'],
-    timeframes: ['2s'], mode: 'candles', speed: 'max'
+    timeframes: ['2s'], mode: 'candles', speed: 'max',
+    exchangeUrl: `http://127.0.0.1:${demo.port}` // tardis-dev's real Binance feed, in this stream's worker, talks to the demo
   });
   const rate = () => stats?.messagesPerSecond ?? 0;
   await until(() => rate() > 100 && candles.length >= 2, 60_000);

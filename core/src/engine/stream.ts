@@ -1,16 +1,19 @@
 /**
- * One running stream: pulls normalized messages from its source, encodes them and pushes them
- * through its bridge link, pausing the source while the in-flight window is full.
+ * One running stream, as the engine sees it: its source, encoding and processor link run in a
+ * worker thread of their own (core/src/sources/worker); this object keeps the status, the
+ * counters and the events, from what the worker reports.
  */
-import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
-import { encodeMessage } from '../bridge/encode.js';
+import type { BridgeTuning, LinkHandlers, LinkStatus } from '../bridge/link.js';
 import type { Tick } from '../bridge/protocol.js';
-import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
-import { openSource, type OpenedSource, type SourceCounts } from '../sources/index.js';
+import type { FromWorker, WorkerOutcome, WorkerProgress } from '../sources/worker/protocol.js';
+import { receiveMessage } from '../sources/worker/protocol.js';
+import { startStreamWorker, type StreamWorker } from '../sources/worker/host.js';
 import { RateMeter } from './rate.js';
 import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
+
+const NO_PROGRESS: WorkerProgress = { messages: 0, trades: 0, lastPrice: null, inFlight: 0, skipped: { duplicates: 0, malformed: 0, oversized: 0 } };
 
 export interface StreamContext {
   processorUrl: string;
@@ -28,17 +31,14 @@ export interface StreamContext {
 }
 
 export class StreamRunner {
-  private source: OpenedSource | undefined;
-  private link: BridgeLink | undefined;
+  private worker: StreamWorker | undefined;
   private stopRequested = false;
-  private flushOnStop = false;
   private readonly rate = new RateMeter();
   private status: StreamStatus = 'starting';
   private detail = 'opening source';
-  private messages = 0;
-  private trades = 0;
+  private linkStatus: LinkStatus = 'connecting';
+  private progress = NO_PROGRESS;
   private candles = 0;
-  private lastPrice: number | null = null;
   private failure: StreamInfo['failure'] = null;
   private readonly startedAt = new Date().toISOString();
   /** Resolves when the stream has ended, for whatever reason. */
@@ -53,27 +53,23 @@ export class StreamRunner {
   }
 
   info(): StreamInfo {
+    const { progress } = this;
     return {
       id: this.id,
       request: this.request,
       status: this.status,
       detail: this.detail,
       failure: this.failure,
-      link: this.link?.status ?? 'connecting',
-      messages: this.messages,
+      link: this.linkStatus,
+      messages: progress.messages,
       messagesPerSecond: this.rate.rate,
-      trades: this.trades,
+      trades: progress.trades,
       candles: this.candles,
-      lastPrice: this.lastPrice,
-      inFlight: this.link?.inFlight ?? 0,
-      skipped: this.skipped(),
+      lastPrice: progress.lastPrice,
+      inFlight: progress.inFlight,
+      skipped: progress.skipped,
       startedAt: this.startedAt
     };
-  }
-
-  private skipped(): SourceCounts {
-    const report = this.source?.report;
-    return { duplicates: report?.duplicates ?? 0, malformed: report?.malformed ?? 0, oversized: report?.oversized ?? 0 };
   }
 
   get active(): boolean {
@@ -82,7 +78,7 @@ export class StreamRunner {
 
   /** Samples messages/s; the engine calls it once a second. */
   sampleRate(): number {
-    return this.rate.sample(this.messages);
+    return this.rate.sample(this.progress.messages);
   }
 
   /**
@@ -92,8 +88,7 @@ export class StreamRunner {
   async stop(flush = false): Promise<void> {
     if (!this.active) return;
     this.stopRequested = true;
-    this.flushOnStop = flush;
-    await this.source?.close();
+    this.worker?.send({ type: 'stop', flush });
     await this.done;
   }
 
@@ -105,96 +100,95 @@ export class StreamRunner {
   }
 
   private async run(): Promise<void> {
+    const { context, request } = this;
+    this.worker = startStreamWorker(
+      {
+        streamId: this.id,
+        spec: request,
+        processorUrl: context.processorUrl,
+        token: context.token,
+        tuning: context.tuning,
+        forwardMessages: context.tickWriter !== undefined
+      },
+      (message) => this.receive(message)
+    );
+    const { outcome, progress } = await this.worker.ended;
+    if (progress) this.progress = progress;
+    this.linkStatus = 'closed';
+    this.end(outcome);
+  }
+
+  private end(outcome: WorkerOutcome): void {
     const { logger } = this.context;
-    try {
-      this.source = await openSource(this.request, { warn: (message) => logger.warn(`${this.id}: ${message}`) });
-      if (this.stopRequested) {
-        await this.source.close();
-        this.setStatus('stopped', 'stopped before the source opened');
-        return;
-      }
-      this.link = this.openLink(this.source);
-      this.setStatus('running', `${this.request.source} source open`);
-      await this.pump(this.source, this.link);
-      if (this.stopRequested && !this.flushOnStop) {
-        this.setStatus('stopped', 'stopped');
-      } else {
-        await this.link.finish();
-        const failure = this.stopRequested ? undefined : this.source.report.failure;
-        if (failure !== undefined) {
+    switch (outcome.kind) {
+      case 'exhausted':
+        if (outcome.failure !== null) {
           // what was read is processed; the run is still not a success (no data, a truncated file)
-          logger.warn(`${this.id}: ${failure}`);
-          this.failure = { message: failure, usage: false };
-          this.setStatus('failed', failure);
-        } else {
-          this.setStatus(this.stopRequested ? 'stopped' : 'finished', this.stopRequested ? 'stopped after flushing' : 'source exhausted, all candles processed');
-        }
-      }
-    } catch (error) {
-      const message = (error as Error).message;
-      const usage = error instanceof UsageError;
-      // A refused request is reported through the stream status (the CLI prints it once).
-      logger.log(usage ? 'info' : 'error', `${this.id}: ${usage ? 'refused: ' : ''}${message}`);
-      this.failure = { message, usage };
-      this.setStatus('failed', message);
-      await this.source?.close().catch(() => {});
-    } finally {
-      this.link?.close();
+          logger.warn(`${this.id}: ${outcome.failure}`);
+          this.failure = { message: outcome.failure, usage: false };
+          this.setStatus('failed', outcome.failure);
+        } else this.setStatus('finished', 'source exhausted, all candles processed');
+        return;
+      case 'stopped':
+        this.setStatus('stopped', outcome.beforeOpen ? 'stopped before the source opened' : outcome.flushed ? 'stopped after flushing' : 'stopped');
+        return;
+      case 'failed':
+        // A refused request is reported through the stream status (the CLI prints it once).
+        logger.log(outcome.usage ? 'info' : 'error', `${this.id}: ${outcome.usage ? 'refused: ' : ''}${outcome.message}`);
+        this.failure = { message: outcome.message, usage: outcome.usage };
+        this.setStatus('failed', outcome.message);
+        return;
     }
   }
 
-  private openLink(source: OpenedSource): BridgeLink {
-    const { context, request } = this;
-    return new BridgeLink(
-      context.processorUrl,
-      {
-        stream_id: this.id,
-        exchange: request.exchange,
-        symbols: source.symbols,
-        timeframes: request.timeframes,
-        mode: request.mode,
-        live: source.live
-      },
-      {
-        candle: (candle) => {
-          if (candle.closed) this.candles++;
-          context.onCandle(candle);
-        },
-        stats: context.onProcessorStats,
-        ...(context.onTick && { tick: context.onTick }),
-        log: (level, message) => context.logger.log(level, message, 'processor'),
-        error: (error) =>
-          context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`),
-        status: (status, detail) => {
-          context.logger.log(status === 'reconnecting' ? 'warning' : 'info', `${this.id}: processor link ${status}: ${detail}`);
-          context.onChange(this);
-        }
-      },
-      context.tuning,
-      context.token
-    );
-  }
-
-  private async pump(source: OpenedSource, link: BridgeLink): Promise<void> {
-    const tickWriter = this.context.tickWriter;
-    for await (const message of source.messages) {
-      if (this.stopRequested) break;
-      this.messages++;
-      tickWriter?.push(message);
-      if (message.type === 'trade') {
-        this.trades++;
-        this.lastPrice = message.price;
-      } else if (message.type === 'disconnect') {
-        if (this.messages === 1 && this.request.source === 'live') {
+  private receive(message: Exclude<FromWorker, { type: 'ended' }>): void {
+    const { context } = this;
+    switch (message.type) {
+      case 'opened':
+        if (!this.stopRequested) this.setStatus('running', `${this.request.source} source open`);
+        return;
+      case 'warn':
+        context.logger.warn(`${this.id}: ${message.message}`);
+        return;
+      case 'progress':
+        this.progress = message.progress;
+        return;
+      case 'messages':
+        for (const forwarded of message.messages) context.tickWriter?.push(receiveMessage(forwarded));
+        return;
+      case 'source-down':
+        if (message.first && this.request.source === 'live') {
           // The very first message is a disconnect: the exchange was never reached.
-          this.context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
+          context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
         }
-        this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
-      } else if (this.status === 'source-reconnecting') {
-        this.setStatus('running', 'exchange connection restored');
+        if (this.active) this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
+        return;
+      case 'source-up':
+        if (this.status === 'source-reconnecting') this.setStatus('running', 'exchange connection restored');
+        return;
+      case 'link-status':
+        this.linkStatus = message.status;
+        context.logger.log(message.status === 'reconnecting' ? 'warning' : 'info', `${this.id}: processor link ${message.status}: ${message.detail}`);
+        context.onChange(this);
+        return;
+      case 'candle':
+        if (message.candle.closed) this.candles++;
+        context.onCandle(message.candle);
+        return;
+      case 'tick':
+        context.onTick?.(message.tick);
+        return;
+      case 'processor-stats':
+        context.onProcessorStats(message.stats);
+        return;
+      case 'processor-log':
+        context.logger.log(message.level, message.message, 'processor');
+        return;
+      case 'processor-error': {
+        const { error } = message;
+        context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`);
+        return;
       }
-      const full = link.push(encodeMessage(message));
-      if (full) await full;
     }
   }
 }

@@ -95,7 +95,23 @@ async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: Source
   configureTardis(spec);
   await validateOnline(exchange, symbols, hooks);
   const recorder = spec.record === undefined ? undefined : await openRecorder(spec.record, hooks.warn);
-  return liveSource(exchange, symbols, plan, hooks, recorder);
+  const unroute = spec.exchangeUrl === undefined ? undefined : await routeLive(exchange, spec.exchangeUrl);
+  return liveSource(exchange, symbols, plan, hooks, recorder, unroute && { afterClose: unroute });
+}
+
+/** `exchangeUrl`: this stream's Binance feeds go to a local Binance-compatible exchange. */
+async function routeLive(exchange: string, exchangeUrl: string): Promise<() => void> {
+  let url: URL;
+  try {
+    url = new URL(exchangeUrl);
+  } catch {
+    throw new UsageError(`The exchange URL "${exchangeUrl}" is not a URL: use http://host:port.`);
+  }
+  if (exchange !== 'binance' && exchange !== 'binance-futures') {
+    throw new UsageError(`An exchange URL replaces the binance and binance-futures feeds only, not ${exchange}.`);
+  }
+  const { routeTardisTo } = await import('./demo/index.js');
+  return routeTardisTo(Number(url.port), url.hostname);
 }
 
 /** The live pipeline (also the demo's): tardis-dev's streamNormalized, optionally recorded. */

@@ -23,6 +23,12 @@ export interface SourceSpec {
    * csv: Tardis CSV datasets (.csv or .csv.gz), several separated by commas, or a folder of them.
    */
   file?: string;
+  /**
+   * live, `binance` and `binance-futures` only: the base URL (`http://host:port`) of a
+   * Binance-compatible exchange speaking the demo exchange's paths (e.g. `node
+   * dist/core/src/sources/demo/main.js`) instead of the real one. Only this stream is routed there.
+   */
+  exchangeUrl?: string;
   /** live and demo: write the raw messages received to this capture file (see record.ts). */
   record?: string;
   /** Pacing for replay and file by local timestamps: 'max' = as fast as possible, N = N× real time. */

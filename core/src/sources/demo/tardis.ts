@@ -16,10 +16,14 @@ export function demoUrls(port: number, host = '127.0.0.1') {
   };
 }
 
-/** Routes tardis-dev's `binance` and `binance-futures` live feeds to `port`; returns the undo. */
-export function routeTardisTo(port: number): () => void {
+/**
+ * Routes tardis-dev's `binance` and `binance-futures` live feeds to `port` (on `host`); returns the
+ * undo. This changes tardis-dev's module-wide feed classes: the engine calls it only inside a
+ * stream's own worker thread (docs/architecture.md), where no other stream can see it.
+ */
+export function routeTardisTo(port: number, host = '127.0.0.1'): () => void {
   const saved = { binance: getRealTimeFeedFactory('binance'), futures: getRealTimeFeedFactory('binance-futures') };
-  const urls = demoUrls(port);
+  const urls = demoUrls(port, host);
 
   class DemoSpotFeed extends BinanceRealTimeFeed {
     protected override wssURL = urls.spotWs;
