@@ -10,6 +10,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, Callable
 
+from .redact import RedactingFilter
+
 LOG_FILE_NAME = "python_server.log"
 LOG_FILE_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 3
@@ -29,6 +31,10 @@ def setup_logging(log_dir: Path, forwarder: logging.Handler | None = None) -> Pa
     stderr_handler = logging.StreamHandler()
     stderr_handler.setLevel(logging.WARNING)
     stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    redacting = RedactingFilter()
+    for handler in (file_handler, stderr_handler, forwarder):
+        if handler is not None:
+            handler.addFilter(redacting)
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(file_handler)
@@ -60,7 +66,8 @@ class EngineLogForwarder(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         sink = self.sink
-        if sink is None or self._busy or threading.get_ident() != self._thread:
+        if sink is None or self._busy or threading.get_ident() != self._thread \
+                or getattr(record, "local", False):
             return
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)

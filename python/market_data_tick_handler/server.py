@@ -27,7 +27,8 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
-                             processor_for, token_matches)
+                             processor_for, store_failed_stop, token_matches)
+from .persist.local_store import LocalStore
 from .logging_setup import EngineLogForwarder
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
@@ -86,15 +87,23 @@ class _Connection(ServerConnection):
 class ProcessorServer:
     def __init__(self, config: ServerConfig, *, stats: Stats, hub: ServeHub | None,
                  log_forwarder: EngineLogForwarder | None = None,
-                 wall_clock_us: Callable[[], int] = _wall_clock_us) -> None:
+                 wall_clock_us: Callable[[], int] = _wall_clock_us,
+                 store: LocalStore | None = None) -> None:
         self.config = config
         self.stats = stats
         self.hub = hub
+        self.store = store
+        self.failure: str | None = None
+        """Why the processor cannot go on (the store failed); ``main`` exits non-zero."""
+        self.on_failure: Callable[[], None] = lambda: None
+        if store is not None:
+            store.listeners.append(self._on_store_status)
         self.log_forwarder = log_forwarder
         self.wall_clock_us = wall_clock_us
         self.host = config.host
         self.port = config.port
         self.sessions: set[EngineSession] = set()
+        self._writers: dict[str, EngineSession] = {}  # one connected engine per stream id
         self._server: Server | None = None
         self._stats_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -144,6 +153,22 @@ class ProcessorServer:
         await self._server.wait_closed()
         if self.hub is not None:
             await self.hub.aclose()
+        if self.store is not None:
+            await self.store.aclose()
+
+    def _on_store_status(self, status: str, reason: str) -> None:
+        if status == "failed":
+            self.failure = f"local store failed: {reason}"
+            for session in list(self.sessions):
+                session.request_stop(store_failed_stop(reason))
+            self.on_failure()
+        elif status == "degraded":
+            self._broadcast({"type": "log", "level": "warning", "message":
+                             f"local store degraded: {reason}; candles are not acknowledged (the "
+                             f"engine pauses its source) until it can write again, for at most "
+                             f"{self.store.retry_budget_s:g} s" if self.store else reason})
+        else:
+            self._broadcast({"type": "log", "level": "info", "message": f"local store ok: {reason}"})
 
     async def _stats_loop(self) -> None:
         while True:
@@ -165,7 +190,13 @@ class ProcessorServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?", 1)[0] == "/health":
             self._refresh_counts()
-            response = connection.respond(http.HTTPStatus.OK, json.dumps(self.stats.health()) + "\n")
+            body = self.stats.health()
+            if self.store is not None:
+                body["store"] = {"status": self.store.status, "reason": self.store.reason,
+                                 "rows_written": self.store.rows_written,
+                                 "rows_pending": self.store.pending,
+                                 "rows_not_stored": self.store.rows_not_stored}
+            response = connection.respond(http.HTTPStatus.OK, json.dumps(body) + "\n")
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = "application/json"
             return response
@@ -220,9 +251,24 @@ class ProcessorServer:
         except SessionRejected as exc:
             await self._refuse(ws, exc.code, str(exc), exc.close_code)
             return
+        if self.failure is not None:
+            code, message, close_code, _ = store_failed_stop(self.failure)
+            await self._refuse(ws, code, message, close_code)
+            return
+        holder = self._writers.get(hello.stream_id)
+        if holder is not None:
+            if hello.run_id is None or hello.run_id != holder.run_info.run_id:
+                await self._refuse(ws, "stream_taken", f"stream {hello.stream_id} already has a connected "
+                                   f"engine (run {holder.run_info.run_id}); one writer per stream: stop that "
+                                   "engine or use another stream", 1008)
+                return
+            # The same run reconnecting (its old connection is half-open): the new one wins.
+            holder.request_stop(("stream_taken", "replaced by a new connection of the same run",
+                                 1008, "replaced"))
         session = EngineSession(ws, hello, processor, config=self.config.session, stats=self.stats,
-                                hub=self.hub, wall_clock_us=self.wall_clock_us)
+                                hub=self.hub, wall_clock_us=self.wall_clock_us, store=self.store)
         self.sessions.add(session)
+        self._writers[hello.stream_id] = session
         log.info("engine stream %s connected (%s %s, %s, next_seq %d%s)", hello.stream_id,
                  hello.exchange, ",".join(hello.symbols), hello.mode, processor.next_seq,
                  ", resumed" if hello.state is not None else "")
@@ -230,6 +276,8 @@ class ProcessorServer:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if self._writers.get(hello.stream_id) is session:
+                del self._writers[hello.stream_id]
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:

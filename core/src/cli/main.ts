@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
-import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
+import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -23,7 +23,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
   if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
   return {
     ...common,
-    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
+    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), env: processorEnv(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
   };
 }
 
