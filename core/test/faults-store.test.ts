@@ -2,37 +2,8 @@
 // exactly the rows of an undisturbed run (acks never run ahead of what the store holds).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Engine } from '../index.js';
-import { NO_CAPTURES, SPOT_CAPTURE } from './helpers/cli.js';
-import { candleRows } from './helpers/store.js';
-
-async function replayIntoStore(crashAtCandles: number[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'tickbridge-store-kill-'));
-  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir: dir, args: ['--store-dir', dir] } }, logDir: dir });
-  let candles = 0;
-  engine.subscribe((event) => {
-    if (event.type !== 'candle' || !event.candle.closed) return;
-    candles++;
-    if (crashAtCandles.includes(candles)) engine.processor?.crash();
-  });
-  const id = engine.startStream({
-    source: 'file',
-    file: SPOT_CAPTURE,
-    exchange: 'binance',
-    symbols: ['BTCUSDT'],
-    dataTypes: ['trades', 'book_snapshot_5'],
-    timeframes: ['15s', '1m'],
-    mode: 'candles',
-    speed: 'max'
-  });
-  const info = await engine.whenDone(id);
-  const restarts = engine.processor?.restarts ?? 0;
-  await engine.close();
-  return { dir, info, restarts };
-}
+import { NO_CAPTURES } from './helpers/cli.js';
+import { candleRows, replayIntoStore } from './helpers/store.js';
 
 test('three kill -9 of the processor at --speed max leave the store equal to a clean run', { skip: NO_CAPTURES, timeout: 240_000 }, async () => {
   const clean = await replayIntoStore([]);

@@ -1,7 +1,11 @@
 // Reads a local candle store (SQLite) with the processor's Python, as a user's script would.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Engine } from '../../index.js';
 import { VENV_PYTHON } from '../../src/paths.js';
+import { SPOT_CAPTURE } from './cli.js';
 
 const DUMP = `import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -26,4 +30,35 @@ export function readStore(dir: string): StoreContent {
 /** The candle rows without what differs between two runs of the same data (the run id). */
 export function candleRows(dir: string): Record<string, unknown>[] {
   return readStore(dir).rows.map(({ run_id: _run, ...row }) => row);
+}
+
+/**
+ * Replays the spot capture at full speed through a real engine and processor writing the store
+ * in a fresh folder; kills the processor (kill -9) when the engine has seen `crashAtCandles`
+ * closed candles; `afterStream` runs once the stream is done, before the engine closes.
+ */
+export async function replayIntoStore(crashAtCandles: number[] = [], afterStream?: (engine: Engine) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'tickbridge-store-'));
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir: dir, args: ['--store-dir', dir] } }, logDir: dir });
+  let candles = 0;
+  engine.subscribe((event) => {
+    if (event.type !== 'candle' || !event.candle.closed) return;
+    candles++;
+    if (crashAtCandles.includes(candles)) engine.processor?.crash();
+  });
+  const id = engine.startStream({
+    source: 'file',
+    file: SPOT_CAPTURE,
+    exchange: 'binance',
+    symbols: ['BTCUSDT'],
+    dataTypes: ['trades', 'book_snapshot_5'],
+    timeframes: ['15s', '1m'],
+    mode: 'candles',
+    speed: 'max'
+  });
+  const info = await engine.whenDone(id);
+  const restarts = engine.processor?.restarts ?? 0;
+  await afterStream?.(engine);
+  await engine.close();
+  return { dir, info, restarts };
 }
