@@ -88,8 +88,9 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         problem = token_weakness(os.environ.get("TICKBRIDGE_TOKEN"))
         if problem is not None:
             parser.error(f"--host {args.host} accepts connections from other machines: TICKBRIDGE_TOKEN "
-                         f"{problem} (a shared secret the engine and LiveFeatureStream send, at least "
-                         f"{MIN_TOKEN_CHARS} characters, e.g. `openssl rand -hex 16`), or listen on localhost")
+                         f"{problem}; set TICKBRIDGE_TOKEN to a strong shared secret (the engine and "
+                         f"LiveFeatureStream send it; at least {MIN_TOKEN_CHARS} characters, e.g. "
+                         "`openssl rand -hex 16`), or listen on localhost")
 
 
 MIN_TOKEN_CHARS = 32
