@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="at most one update of an open bar per symbol and timeframe per interval")
     parser.add_argument("--close-grace-ms", type=int, default=2000,
                         help="live streams: a bar closes on the wall clock this long after its end")
+    parser.add_argument("--max-connections", type=int, default=512,
+                        help="concurrent connections served; more are dropped (logged once per burst)")
     parser.add_argument("--store-retry-s", type=float, default=30.0,
                         help="a local store that cannot be written is retried this long (candles are "
                              "not acknowledged meanwhile), then the processor exits with code 3")
@@ -78,7 +80,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parse_timeframes(args.timeframes)
     except ValueError as exc:
         parser.error(str(exc))
-    for name in ("max_frame_bytes", "partial_interval_ms"):
+    for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     for name in ("history", "close_grace_ms", "port"):
@@ -135,7 +137,7 @@ def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
     config = ServerConfig(
         host=args.host, port=args.port, exchange=args.exchange, symbol=args.symbol,
-        max_frame_bytes=args.max_frame_bytes,
+        max_frame_bytes=args.max_frame_bytes, max_connections=args.max_connections,
         session=SessionConfig(default_timeframes=tuple(args.timeframes),
                               partial_interval_ms=args.partial_interval_ms,
                               close_grace_ms=args.close_grace_ms,

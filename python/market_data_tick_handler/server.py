@@ -26,10 +26,11 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from .connection_gate import ConnectionGate
 from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
                              processor_for, store_failed_stop, token_matches)
 from .persist.local_store import LocalStore
-from .logging_setup import EngineLogForwarder
+from .logging_setup import LOG_ROUTE, NOT_A_SESSION, EngineLogForwarder
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
 from .streaming_service.modes.serve_mode import Consumer, ServeHub
@@ -50,6 +51,7 @@ class ServerConfig:
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     first_frame_timeout_s: float = 30.0
     stats_interval_s: float = 1.0
+    max_connections: int = 512
 
 
 def _wall_clock_us() -> int:
@@ -79,9 +81,25 @@ class _CappedProtocol(ServerProtocol):
 
 
 class _Connection(ServerConnection):
+    gate: ConnectionGate | None = None  # set on a subclass per server (see _connection_class)
+
     def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
         protocol.__class__ = _CappedProtocol  # same object, one overridden method
         super().__init__(protocol, *args, **kwargs)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.gate is not None:
+            self.gate.admit(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.gate is not None:
+            self.gate.release()
+        super().connection_lost(exc)
+
+
+def _connection_class(gate: ConnectionGate) -> type[_Connection]:
+    return type("_GatedConnection", (_Connection,), {"gate": gate})
 
 
 class ProcessorServer:
@@ -104,6 +122,7 @@ class ProcessorServer:
         self.port = config.port
         self.sessions: set[EngineSession] = set()
         self._writers: dict[str, EngineSession] = {}  # one connected engine per stream id
+        self.gate = ConnectionGate(config.max_connections)
         self._server: Server | None = None
         self._stats_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -114,7 +133,8 @@ class ProcessorServer:
         """Listens; returns ``(host, port)`` to connect to (the real port when 0 was asked)."""
         options: dict[str, Any] = dict(
             compression=None, max_size=self.config.max_frame_bytes,
-            process_request=self._process_request, create_connection=_Connection,
+            process_request=self._process_request,
+            create_connection=_connection_class(self.gate),
             close_timeout=2)
         if self.config.port == 0:
             # One socket, so that the port is the same whatever address the host resolves to.
@@ -128,7 +148,7 @@ class ProcessorServer:
         else:
             self._server = await serve(self._handler, self.config.host, self.config.port, **options)
         if self.log_forwarder is not None:
-            self.log_forwarder.sink = self._broadcast
+            self.log_forwarder.sink = self._forward_log
         self._stats_task = asyncio.create_task(self._stats_loop())
         log.info("listening on %s:%s", self.host, self.port)
         return self.host, self.port
@@ -181,6 +201,12 @@ class ProcessorServer:
         self.stats.engines = len(self.sessions)
         self.stats.consumers = self.hub.consumer_count if self.hub is not None else 0
 
+    def _forward_log(self, frame: dict[str, Any], route: object | None) -> None:
+        if route is None:
+            self._broadcast(frame)
+        elif route in self.sessions:
+            route.post(frame)  # type: ignore[attr-defined]
+
     def _broadcast(self, frame: dict[str, Any]) -> None:
         for session in self.sessions:
             session.post(frame)
@@ -214,6 +240,7 @@ class ProcessorServer:
     # ---- connections ---------------------------------------------------------------------
 
     async def _handler(self, ws: ServerConnection) -> None:
+        LOG_ROUTE.set(NOT_A_SESSION)  # until it is an engine session, its lines stay here
         try:
             data = await asyncio.wait_for(ws.recv(decode=False), self.config.first_frame_timeout_s)
         except (ConnectionClosed, asyncio.TimeoutError):
@@ -269,6 +296,7 @@ class ProcessorServer:
                                 hub=self.hub, wall_clock_us=self.wall_clock_us, store=self.store)
         self.sessions.add(session)
         self._writers[hello.stream_id] = session
+        LOG_ROUTE.set(session)
         log.info("engine stream %s connected (%s %s, %s, next_seq %d%s)", hello.stream_id,
                  hello.exchange, ",".join(hello.symbols), hello.mode, processor.next_seq,
                  ", resumed" if hello.state is not None else "")

@@ -11,7 +11,7 @@ def test_forwarder_rate_limits_and_reports_dropped_lines():
     now = [0.0]
     sent: list[dict] = []
     forwarder = EngineLogForwarder(rate_per_s=1.0, burst=2, clock=lambda: now[0])
-    forwarder.sink = sent.append
+    forwarder.sink = lambda frame, _route: sent.append(frame)
     for n in range(5):
         forwarder.handle(record(logging.WARNING, f"line {n}"))
     assert [f["message"] for f in sent] == ["line 0", "line 1"]
