@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Engine } from '../index.js';
 import type { Candle } from '../index.js';
 import { FUTURES_CAPTURE, NO_CAPTURES } from './helpers/cli.js';
-import { candleRows } from './helpers/store.js';
+import { candleRows, captureReplay } from './helpers/store.js';
 
 /** Replays the futures capture; `speed` paces it so that kills land while data still flows. */
 async function replay(crashAtCandles: number[], speed: 'max' | number) {
@@ -26,16 +26,7 @@ async function replay(crashAtCandles: number[], speed: 'max' | number) {
   engine.subscribe((event) => {
     if (event.type === 'processor' && event.status === 'running') pids.add(engine.processor?.pid);
   });
-  const id = engine.startStream({
-    source: 'file',
-    file: FUTURES_CAPTURE,
-    exchange: 'binance-futures',
-    symbols: ['BTCUSDT'],
-    dataTypes: ['trades', 'book_snapshot_5'],
-    timeframes: ['15s', '1m'],
-    mode: 'candles',
-    speed
-  });
+  const id = engine.startStream(captureReplay(FUTURES_CAPTURE, 'binance-futures', speed));
   const info = await engine.whenDone(id);
   const restarts = engine.processor?.restarts ?? 0;
   await engine.close();

@@ -7,16 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { FakeBigQuery } from './helpers/fakeBigQuery.js';
+import { FakeBigQuery, deadLetterTrade } from './helpers/fakeBigQuery.js';
 
-const row = (i: number) => ({
-  dataset: 'market_data_streaming',
-  table: 'trades',
-  insertId: `dl-${i}`,
-  row: { exchange: 'binance', symbol: 'BTCUSDT', timestamp: '2024-08-08T23:54:00.000001Z', local_timestamp: '2024-08-08T23:54:00.1Z', insert_id: `dl-${i}`, id: null, price: 1 + i, amount: 1, side: 'buy' },
-  error: 'gave up after 6 attempts: 500: injected 500 after writing',
-  failedAt: '2024-08-08T23:55:00.000Z'
-});
+const row = (i: number) => deadLetterTrade('dl', i);
 
 test('bq-replay sends no row the table already holds, after the de-duplication window', { timeout: 60_000 }, async (t) => {
   const fake = await FakeBigQuery.start();

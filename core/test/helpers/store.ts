@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../index.js';
+import { Engine, type StreamRequest } from '../../index.js';
 import { VENV_PYTHON } from '../../src/paths.js';
 import { SPOT_CAPTURE } from './cli.js';
 
@@ -32,6 +32,11 @@ export function candleRows(dir: string): Record<string, unknown>[] {
   return readStore(dir).rows.map(({ run_id: _run, ...row }) => row);
 }
 
+/** A candles stream (15s, 1m) of BTCUSDT trades and books from a capture file. */
+export function captureReplay(file: string, exchange: string, speed: 'max' | number): StreamRequest {
+  return { source: 'file', file, exchange, symbols: ['BTCUSDT'], dataTypes: ['trades', 'book_snapshot_5'], timeframes: ['15s', '1m'], mode: 'candles', speed };
+}
+
 /**
  * Replays the spot capture at full speed through a real engine and processor writing the store
  * in a fresh folder; kills the processor (kill -9) when the engine has seen `crashAtCandles`
@@ -46,16 +51,7 @@ export async function replayIntoStore(crashAtCandles: number[] = [], afterStream
     candles++;
     if (crashAtCandles.includes(candles)) engine.processor?.crash();
   });
-  const id = engine.startStream({
-    source: 'file',
-    file: SPOT_CAPTURE,
-    exchange: 'binance',
-    symbols: ['BTCUSDT'],
-    dataTypes: ['trades', 'book_snapshot_5'],
-    timeframes: ['15s', '1m'],
-    mode: 'candles',
-    speed: 'max'
-  });
+  const id = engine.startStream(captureReplay(SPOT_CAPTURE, 'binance', 'max'));
   const info = await engine.whenDone(id);
   const restarts = engine.processor?.restarts ?? 0;
   await afterStream?.(engine);
