@@ -173,6 +173,7 @@ class EngineSession:
         self._ack_due = False  # a batch of resent messages only: ack it anyway when idle
         self._held_ack: bytes | None = None  # sent once the store holds what it covers
         self._commit_wake = asyncio.Event()
+        self.done = asyncio.Event()  # set when the connection is over
         self._stop = asyncio.Event()
         self._stop_frame: tuple[str, str, int, str] | None = None  # error code, message, close
         self.post({"type": "welcome", "v": PROTOCOL_VERSION, "stream_id": self.stream_id,

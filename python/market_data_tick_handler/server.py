@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
 EXAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+WRITER_HANDOVER_S = 1.0
+"""How long a hello for a stream with a connected engine waits for that engine to go."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,13 @@ class ProcessorServer:
             await self._refuse(ws, code, message, close_code)
             return
         holder = self._writers.get(hello.stream_id)
+        if holder is not None and (hello.run_id is None or hello.run_id != holder.run_info.run_id):
+            # A stream restarted by its engine: its old connection may still be closing.
+            try:
+                await asyncio.wait_for(holder.done.wait(), WRITER_HANDOVER_S)
+            except asyncio.TimeoutError:
+                pass
+            holder = self._writers.get(hello.stream_id)
         if holder is not None:
             if hello.run_id is None or hello.run_id != holder.run_info.run_id:
                 await self._refuse(ws, "stream_taken", f"stream {hello.stream_id} already has a connected "
@@ -306,6 +315,7 @@ class ProcessorServer:
             self.sessions.discard(session)
             if self._writers.get(hello.stream_id) is session:
                 del self._writers[hello.stream_id]
+            session.done.set()
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:
