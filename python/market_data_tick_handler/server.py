@@ -180,6 +180,8 @@ class ProcessorServer:
 
     def _on_store_status(self, status: str, reason: str) -> None:
         if status == "failed":
+            assert self.store is not None
+            reason = f"{reason} ({self.store.rows_not_stored} closed candles not stored)"
             self.failure = f"local store failed: {reason}"
             for session in list(self.sessions):
                 session.request_stop(store_failed_stop(reason))

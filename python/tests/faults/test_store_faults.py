@@ -72,6 +72,7 @@ async def test_a_full_disk_stops_acks_then_fails_the_stream_and_counts_every_row
         engine, _ = await EnginePeer.connect(url, token=SECRET, timeframes=["1s"], run_id="r", source="file")
         error = await stream_until_refused(engine, batches=40, size=250)
         assert error["code"] == "store_failed" and "full" in error["message"], error
+        assert re.search(r"\(\d+ closed candles not stored\)", error["message"]), error
         warning = next(f for f in engine.frames if f["type"] == "log" and "local store degraded" in f["message"])
         assert "not acknowledged" in warning["message"]
         async with asyncio.timeout(30):
