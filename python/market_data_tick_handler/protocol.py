@@ -186,6 +186,9 @@ class Stats(_Frame, tag="stats"):
     engines: int
     consumers: int
     errors: int
+    store: dict[str, Any] | None = None
+    """The local store: ``status`` (ok, degraded, failed), ``reason``, ``rows_written``,
+    ``rows_pending``, ``rows_not_stored``; absent without a local store."""
 
 
 class Log(_Frame, tag="log"):

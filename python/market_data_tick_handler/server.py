@@ -178,6 +178,12 @@ class ProcessorServer:
         if self.store is not None:
             await self.store.aclose()
 
+    def _store_status(self) -> dict[str, Any]:
+        store = self.store
+        assert store is not None
+        return {"status": store.status, "reason": store.reason, "rows_written": store.rows_written,
+                "rows_pending": store.pending, "rows_not_stored": store.rows_not_stored}
+
     def _on_store_status(self, status: str, reason: str) -> None:
         if status == "failed":
             assert self.store is not None
@@ -199,7 +205,10 @@ class ProcessorServer:
             await asyncio.sleep(self.config.stats_interval_s)
             self.stats.update_rate()
             self._refresh_counts()
-            self._broadcast(self.stats.frame())
+            frame = self.stats.frame()
+            if self.store is not None:
+                frame["store"] = self._store_status()
+            self._broadcast(frame)
 
     def _refresh_counts(self) -> None:
         self.stats.engines = len(self.sessions)
@@ -222,10 +231,7 @@ class ProcessorServer:
             self._refresh_counts()
             body = self.stats.health()
             if self.store is not None:
-                body["store"] = {"status": self.store.status, "reason": self.store.reason,
-                                 "rows_written": self.store.rows_written,
-                                 "rows_pending": self.store.pending,
-                                 "rows_not_stored": self.store.rows_not_stored}
+                body["store"] = self._store_status()
             response = connection.respond(http.HTTPStatus.OK, json.dumps(body) + "\n")
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = "application/json"

@@ -171,7 +171,17 @@ export const ProcessorStats = z.object({
   uptime_s: z.number(),
   engines: z.number(),
   consumers: z.number(),
-  errors: z.number()
+  errors: z.number(),
+  /** The processor's local store, when it has one (docs/persistence.md). */
+  store: z
+    .object({
+      status: z.enum(['ok', 'degraded', 'failed']),
+      reason: z.string(),
+      rows_written: z.number(),
+      rows_pending: z.number(),
+      rows_not_stored: z.number()
+    })
+    .optional()
 });
 export type ProcessorStats = z.infer<typeof ProcessorStats>;
 export const LogLevel = z.enum(['debug', 'info', 'warning', 'error']);

@@ -19,7 +19,7 @@ from helpers import S, T0, EnginePeer, trade
 SECRET = "0c5e7d9a1f3b2468ace0bd13579f2e4c"
 
 
-async def start(store: Path, log_dir: Path, *, file_size_limit: int | None = None) -> tuple[asyncio.subprocess.Process, str]:
+async def start(store: Path, log_dir: Path, *, file_size_limit: int | None = None, retry_s: str = "1") -> tuple[asyncio.subprocess.Process, str]:
     def limit() -> None:  # a full disk: writes past this size fail (EFBIG), as on a full tmpfs
         if file_size_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
@@ -27,7 +27,7 @@ async def start(store: Path, log_dir: Path, *, file_size_limit: int | None = Non
     env = {**os.environ, "TICKBRIDGE_WRITER_TOKEN": SECRET}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "market_data_tick_handler", "--host", "127.0.0.1", "--port", "0",
-        "--store-dir", str(store), "--log-dir", str(log_dir), "--store-retry-s", "1",
+        "--store-dir", str(store), "--log-dir", str(log_dir), "--store-retry-s", retry_s,
         "--timeframes", "1s", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=env, preexec_fn=limit)
     async with asyncio.timeout(30):
@@ -67,7 +67,7 @@ def acked_candles(engine: EnginePeer) -> list[str]:
 
 async def test_a_full_disk_stops_acks_then_fails_the_stream_and_counts_every_row(tmp_path):
     store = tmp_path / "store"
-    proc, url = await start(store, tmp_path, file_size_limit=256 * 1024)
+    proc, url = await start(store, tmp_path, file_size_limit=256 * 1024, retry_s="3")
     try:
         engine, _ = await EnginePeer.connect(url, token=SECRET, timeframes=["1s"], run_id="r", source="file")
         error = await stream_until_refused(engine, batches=40, size=250)
@@ -75,6 +75,8 @@ async def test_a_full_disk_stops_acks_then_fails_the_stream_and_counts_every_row
         assert re.search(r"\(\d+ closed candles not stored\)", error["message"]), error
         warning = next(f for f in engine.frames if f["type"] == "log" and "local store degraded" in f["message"])
         assert "not acknowledged" in warning["message"]
+        degraded = [f["store"] for f in engine.frames if f["type"] == "stats" and f["store"]["status"] == "degraded"]
+        assert degraded and "full" in degraded[0]["reason"], "the stats frames show the store degraded"
         async with asyncio.timeout(30):
             code = await proc.wait()
         assert code == 3, "the processor exits non-zero when its store cannot recover"
