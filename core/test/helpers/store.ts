@@ -46,10 +46,19 @@ export async function replayIntoStore(crashAtCandles: number[] = [], afterStream
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-store-'));
   const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir: dir, args: ['--store-dir', dir] } }, logDir: dir });
   let candles = 0;
+  const pending = [...crashAtCandles];
+  const killed = new Set<number | undefined>();
   engine.subscribe((event) => {
     if (event.type !== 'candle' || !event.candle.closed) return;
     candles++;
-    if (crashAtCandles.includes(candles)) engine.processor?.crash();
+    // Kill each processor once, at the first candle past the next mark it delivers (candles
+    // already on their way from a killed one do not count as a new kill).
+    const pid = engine.processor?.pid;
+    if (pending.length && candles >= (pending[0] as number) && engine.processor?.status === 'running' && !killed.has(pid)) {
+      pending.shift();
+      killed.add(pid);
+      engine.processor?.crash();
+    }
   });
   const id = engine.startStream(captureReplay(SPOT_CAPTURE, 'binance', 'max'));
   const info = await engine.whenDone(id);
