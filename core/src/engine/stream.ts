@@ -6,6 +6,7 @@
 import type { BridgeTuning, LinkHandlers, LinkStatus } from '../bridge/link.js';
 import type { Tick } from '../bridge/protocol.js';
 import type { Logger } from '../logs/logger.js';
+import { runIdentity, type RunIdentity } from '../persist/run.js';
 import type { TickWriter } from '../persist/types.js';
 import type { FromWorker, WorkerOutcome, WorkerProgress } from '../sources/worker/protocol.js';
 import { receiveMessage } from '../sources/worker/protocol.js';
@@ -41,6 +42,8 @@ export class StreamRunner {
   private candles = 0;
   private failure: StreamInfo['failure'] = null;
   private readonly startedAt = new Date().toISOString();
+  /** This run's id, source and dataset: sent in every hello, the local store's key. */
+  private readonly runInfo: RunIdentity;
   /** Resolves when the stream has ended, for whatever reason. */
   readonly done: Promise<void>;
 
@@ -49,6 +52,7 @@ export class StreamRunner {
     readonly request: StreamRequest,
     private readonly context: StreamContext
   ) {
+    this.runInfo = runIdentity(request);
     this.done = this.run();
   }
 
@@ -106,6 +110,7 @@ export class StreamRunner {
         streamId: this.id,
         spec: request,
         processorUrl: context.processorUrl,
+        run: this.runInfo,
         token: context.token,
         tuning: context.tuning,
         forwardMessages: context.tickWriter !== undefined

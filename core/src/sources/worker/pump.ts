@@ -108,7 +108,15 @@ export class StreamPump {
     const { start, post } = this;
     this.link = new BridgeLink(
       start.processorUrl,
-      { stream_id: start.streamId, exchange: start.spec.exchange, symbols: source.symbols, timeframes: start.spec.timeframes, mode: start.spec.mode, live: source.live },
+      {
+        stream_id: start.streamId,
+        exchange: start.spec.exchange,
+        symbols: source.symbols,
+        timeframes: start.spec.timeframes,
+        mode: start.spec.mode,
+        live: source.live,
+        ...start.run
+      },
       {
         candle: (candle) => post({ type: 'candle', candle }),
         stats: (stats) => post({ type: 'processor-stats', stats }),
