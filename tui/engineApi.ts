@@ -8,4 +8,6 @@ export interface EngineControl {
   startStream(request: StreamRequest): string;
   stopStream(id: string): Promise<void>;
   restartStream(id: string): Promise<string>;
+  /** Forgets the ended runs (all, or the one with this run id); returns their run ids. */
+  clearFinished(runId?: string): string[];
 }

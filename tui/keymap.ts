@@ -15,6 +15,7 @@ export type CommandName =
   | 'addStream'
   | 'stopStream'
   | 'restartStream'
+  | 'clearFinished'
   | 'togglePause'
   | 'filterLogs'
   | 'cycleLogLevel'
@@ -46,6 +47,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'addStream', keys: ['a'], label: 'a', help: 'add a stream (a small form)', hint: 'a add' },
   { command: 'stopStream', keys: ['x'], label: 'x', help: 'stop the selected stream', hint: 'x stop' },
   { command: 'restartStream', keys: ['r'], label: 'r', help: 'restart the selected stream', hint: 'r restart' },
+  { command: 'clearFinished', keys: ['c'], label: 'c', help: 'clear the ended runs (finished, stopped, failed) from the list', hint: 'c clear' },
   { command: 'togglePause', keys: ['p'], label: 'p', help: 'pause / resume the display', hint: 'p pause' },
   { command: 'filterLogs', keys: ['/'], label: '/', help: 'filter the logs by text', hint: '/ filter' },
   { command: 'cycleLogLevel', keys: ['l'], label: 'l', help: 'logs: cycle the minimum level' },

@@ -18,7 +18,10 @@ export interface Bar {
 }
 
 export interface StreamView {
+  /** The run's id (never reused within an engine): bars and counts are this run's only. */
   readonly id: string;
+  /** The stream (`exchange:SYMBOL`), shared by the runs of a restart. */
+  readonly stream: string;
   readonly label: string;
   readonly status: string;
   readonly detail: string;

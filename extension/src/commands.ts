@@ -104,6 +104,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       'tickbridge.stopAll',
       guarded(async () => host.stopAll())
     ),
+    // from a tree item's inline action: that run; from the palette or the view title: every ended run
+    vscode.commands.registerCommand(
+      'tickbridge.clearFinished',
+      guarded(async (arg) => {
+        const cleared = host.clearFinished(streamIdOf(arg));
+        vscode.window.setStatusBarMessage(`Tickbridge: cleared ${cleared.length} ended run${cleared.length === 1 ? '' : 's'}`, 4000);
+      })
+    ),
     vscode.commands.registerCommand('tickbridge.openMonitor', (arg: unknown) => deps.openMonitor(streamIdOf(arg))),
     vscode.commands.registerCommand('tickbridge.showLogs', () => output.show(true)),
     vscode.commands.registerCommand(

@@ -8,7 +8,7 @@ import type { Engine, EngineEvent, StreamRequest } from '../../core/index.js';
 import { FEATURE_NAMES } from '../../core/index.js';
 import { MonitorStore, type StoreChange } from './monitorStore.js';
 
-export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'stopAll' | 'listStreams' | 'close'>;
+export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'stopAll' | 'clearFinished' | 'listStreams' | 'close'>;
 export type ChangeListener = (change: StoreChange) => void;
 
 export class EngineHost {
@@ -52,6 +52,11 @@ export class EngineHost {
 
   async stopAll(): Promise<void> {
     await this.engine?.stopAll();
+  }
+
+  /** Forgets the ended runs (all, or the one with this run id); the store drops them on the engine's `cleared` event. */
+  clearFinished(runId?: string): string[] {
+    return this.engine?.clearFinished(runId) ?? [];
   }
 
   /** Ids of the streams that are still active. */

@@ -101,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const key = `${view.id}@${view.status}`;
       if (view.status === 'failed' && !reported.has(key)) {
         reported.add(key);
-        void reportError(new Error(`${view.id} failed: ${view.detail}`), output);
+        void reportError(new Error(`${view.stream} failed: ${view.detail}`), output);
       }
       if (view.status !== 'failed') reported.delete(`${view.id}@failed`);
     }

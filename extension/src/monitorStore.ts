@@ -1,6 +1,7 @@
 /**
- * What the extension knows about the engine, kept from its events: streams, bars per stream and
- * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
+ * What the extension knows about the engine, kept from its events: runs, bars per run and
+ * timeframe (bounded), logs (bounded) and totals. Everything is keyed by the run id, so a
+ * restarted stream starts with no bars (an earlier run's bars are never shown under it). Pure: no `vscode`, no timers; the host feeds it
  * engine events and reads snapshots for the monitor, the tree and the status bar.
  */
 import type { Candle, EngineEvent, StreamInfo } from '../../core/index.js';
@@ -42,7 +43,8 @@ export function streamLabel(info: StreamInfo): string {
 
 export function toStreamView(info: StreamInfo): StreamView {
   return {
-    id: info.id,
+    id: info.runId,
+    stream: info.id,
     label: streamLabel(info),
     status: info.status,
     detail: info.detail,
@@ -71,15 +73,21 @@ export class MonitorStore {
     switch (event.type) {
       case 'candle': {
         const bar = candleToBar(event.candle);
-        const perStream = this.bars.get(event.streamId) ?? new Map<string, Bar[]>();
-        this.bars.set(event.streamId, perStream);
-        const list = perStream.get(event.candle.timeframe) ?? [];
-        perStream.set(event.candle.timeframe, list);
+        const perRun = this.bars.get(event.runId) ?? new Map<string, Bar[]>();
+        this.bars.set(event.runId, perRun);
+        const list = perRun.get(event.candle.timeframe) ?? [];
+        perRun.set(event.candle.timeframe, list);
         upsertBar(list, bar, this.limits.barsPerTimeframe);
-        return { kind: 'bar', streamId: event.streamId, timeframe: event.candle.timeframe, bar };
+        return { kind: 'bar', streamId: event.runId, timeframe: event.candle.timeframe, bar };
       }
       case 'stream':
-        this.streams.set(event.stream.id, event.stream);
+        this.streams.set(event.stream.runId, event.stream);
+        return { kind: 'streams' };
+      case 'cleared':
+        for (const runId of event.runIds) {
+          this.streams.delete(runId);
+          this.bars.delete(runId);
+        }
         return { kind: 'streams' };
       case 'stats':
         this.messagesPerSecond = event.stats.messagesPerSecond;
@@ -99,7 +107,7 @@ export class MonitorStore {
 
   /** Replaces stream infos with fresh ones (their rates change without a `stream` event). */
   refreshStreams(infos: readonly StreamInfo[]): void {
-    for (const info of infos) this.streams.set(info.id, info);
+    for (const info of infos) this.streams.set(info.runId, info);
   }
 
   addLog(line: LogLine): void {
@@ -130,10 +138,17 @@ export class MonitorStore {
     };
   }
 
-  /** The stream to show: `wanted` when known, else the newest active one, else the newest. */
+  /**
+   * The run to show: `wanted` when known (followed to its stream's newest run once restarted),
+   * else the newest active run, else the newest.
+   */
   resolveSelection(wanted: string | null): string | null {
-    if (wanted !== null && this.streams.has(wanted)) return wanted;
     const views = this.streamViews();
+    const known = wanted === null ? undefined : this.streams.get(wanted);
+    if (known) {
+      const newest = views.filter((view) => view.stream === known.id).pop();
+      return newest && newest.active && !ACTIVE_STATUSES.has(known.status) ? newest.id : known.runId;
+    }
     const active = views.filter((view) => view.active);
     return (active[active.length - 1] ?? views[views.length - 1])?.id ?? null;
   }

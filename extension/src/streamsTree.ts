@@ -18,7 +18,7 @@ export class StreamsTree implements vscode.TreeDataProvider<StreamView>, vscode.
   }
 
   getTreeItem(view: StreamView): vscode.TreeItem {
-    const item = new vscode.TreeItem(view.id, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(view.stream, vscode.TreeItemCollapsibleState.None);
     const { icon, color } = statusIcon(view.status);
     item.id = view.id;
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);

@@ -7,6 +7,7 @@ export const REQUEST: StreamRequest = { source: 'demo', exchange: 'binance', sym
 export function streamInfo(id: string, status: StreamInfo['status'] = 'running', extra: Partial<StreamInfo> = {}): StreamInfo {
   return {
     id,
+    runId: id,
     request: REQUEST,
     status,
     detail: '',
@@ -48,7 +49,7 @@ export function candle(start: string, timeframe = '15s', extra: Partial<Candle> 
   };
 }
 
-export const candleEvent = (streamId: string, c: Candle): EngineEvent => ({ type: 'candle', streamId, candle: c });
+export const candleEvent = (streamId: string, c: Candle, runId = streamId): EngineEvent => ({ type: 'candle', streamId, runId, candle: c });
 
 /** An engine that records calls and lets the test emit events. */
 export class FakeEngine implements EngineLike {
@@ -79,6 +80,10 @@ export class FakeEngine implements EngineLike {
   }
   async stopAll(): Promise<void> {
     this.calls.push('stopAll');
+  }
+  clearFinished(runId?: string): string[] {
+    this.calls.push(runId === undefined ? 'clear' : `clear ${runId}`);
+    return [];
   }
   listStreams(): StreamInfo[] {
     return this.streams;

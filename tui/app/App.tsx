@@ -14,8 +14,7 @@ import { StreamList } from '../components/StreamList.js';
 import type { EngineControl } from '../engineApi.js';
 import { computeLayout } from '../layout.js';
 import { visibleLogs } from '../state/logs.js';
-import { selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
-import { seriesKey } from '../state/series.js';
+import { selectedCandles, selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
 import { ThemeContext, themeFromEnv, type Theme } from '../theme.js';
 import { useEngineFeed, type LogFeed } from './useEngineFeed.js';
 import { useKeys } from './useKeys.js';
@@ -43,7 +42,7 @@ export function App({ engine, baseRequest, onQuit, logFeed, size, theme }: AppPr
   const data = viewData(state);
   const stream = selectedStream(state);
   const timeframe = selectedTimeframe(state);
-  const candles = (stream && timeframe && data.series[seriesKey(stream.id, timeframe)]) || [];
+  const candles = selectedCandles(state);
   const layout = computeLayout(columns, rows, data.streams.length, data.offline !== null);
   const logs = useMemo(() => visibleLogs(data.logs, state.logFilter), [data.logs, state.logFilter]);
 
@@ -58,7 +57,7 @@ export function App({ engine, baseRequest, onQuit, logFeed, size, theme }: AppPr
           ) : (
             <>
               <Box flexDirection="column" width={layout.leftWidth}>
-                <StreamList streams={data.streams} selectedId={stream?.id} focused={state.focus === 'streams'} width={layout.leftWidth} height={layout.streamsHeight} />
+                <StreamList streams={data.streams} selectedId={stream?.runId} focused={state.focus === 'streams'} width={layout.leftWidth} height={layout.streamsHeight} />
                 <FeaturesPane candles={candles} scroll={state.featureScroll} focused={state.focus === 'features'} width={layout.leftWidth} height={layout.featuresHeight} />
               </Box>
               {state.form ? (

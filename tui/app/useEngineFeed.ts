@@ -19,7 +19,7 @@ export interface LogFeed {
 export const FLUSH_INTERVAL_MS = 250;
 
 function fingerprint(streams: readonly StreamInfo[]): string {
-  return streams.map((s) => `${s.id}:${s.status}:${s.link}:${s.messages}:${s.lastPrice}:${s.messagesPerSecond}`).join('|');
+  return streams.map((s) => `${s.runId}:${s.status}:${s.link}:${s.messages}:${s.lastPrice}:${s.messagesPerSecond}`).join('|');
 }
 
 export function useEngineFeed(engine: EngineControl, dispatch: Dispatch, logFeed?: LogFeed, intervalMs = FLUSH_INTERVAL_MS): void {

@@ -41,7 +41,7 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
   const { engine, dispatch, state } = context;
   const current = state.current;
   // The engine is the truth: a stream just added is selected before its first event arrives.
-  const stream = engine.listStreams().find((info) => info.id === current.selectedId) ?? selectedStream(current);
+  const stream = engine.listStreams().find((info) => info.runId === current.selectedId) ?? selectedStream(current);
   const active = stream !== undefined && ['starting', 'running', 'source-reconnecting'].includes(stream.status);
   switch (resolved.command) {
     case 'addStream': {
@@ -54,7 +54,7 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
       if (!stream) return dispatch({ type: 'flash', message: 'no stream selected' });
       if (!active) return dispatch({ type: 'flash', message: `${stream.id} is already ${stream.status}` });
       dispatch({ type: 'flash', message: `stopping ${stream.id}…` });
-      engine.stopStream(stream.id).then(
+      engine.stopStream(stream.runId).then(
         () => dispatch({ type: 'flash', message: `${stream.id} stopped` }),
         (error: unknown) => dispatch({ type: 'log', level: 'error', message: `stop ${stream.id}: ${errorMessage(error)}` })
       );
@@ -62,14 +62,21 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
     case 'restartStream':
       if (!stream) return dispatch({ type: 'flash', message: 'no stream selected' });
       dispatch({ type: 'flash', message: `restarting ${stream.id}…` });
-      engine.restartStream(stream.id).then(
+      engine.restartStream(stream.runId).then(
         (id) => {
-          dispatch({ type: 'select', id });
+          // the new run: the latest of this stream
+          const run = engine.listStreams().filter((info) => info.id === id).pop();
+          if (run) dispatch({ type: 'select', id: run.runId });
           dispatch({ type: 'flash', message: `${id} restarted` });
         },
         (error: unknown) => dispatch({ type: 'log', level: 'error', message: `restart ${stream.id}: ${errorMessage(error)}` })
       );
       return;
+    case 'clearFinished': {
+      const cleared = engine.clearFinished();
+      dispatch({ type: 'flash', message: cleared.length === 0 ? 'no ended run to clear' : `cleared ${cleared.length} ended run${cleared.length === 1 ? '' : 's'}` });
+      return;
+    }
     case 'quit':
       if (current.quitting) return;
       dispatch({ type: 'quitting' });

@@ -28,7 +28,7 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
   const tone = useTone();
   const inner = width - 2;
   const capacity = Math.max(1, Math.floor((height - 2) / STREAM_LINES));
-  const selectedIndex = Math.max(0, streams.findIndex((stream) => stream.id === selectedId));
+  const selectedIndex = Math.max(0, streams.findIndex((stream) => stream.runId === selectedId));
   const first = Math.max(0, Math.min(selectedIndex - capacity + 1, streams.length - capacity));
   const shown = streams.slice(first, first + capacity);
   const active = streams.filter((stream) => ['starting', 'running', 'source-reconnecting'].includes(stream.status)).length;
@@ -36,11 +36,11 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
     <Panel title="Streams" info={`${active}/${streams.length}`} width={width} height={height} focused={focused}>
       {streams.length === 0 && <Text color={tone('muted')}> starting…</Text>}
       {shown.map((stream) => {
-        const selected = stream.id === selectedId;
+        const selected = stream.runId === selectedId;
         const status = STATUS[stream.status];
         const statusText = status.text;
         return (
-          <Box key={stream.id} flexDirection="column">
+          <Box key={stream.runId} flexDirection="column">
             <Text wrap="truncate" inverse={selected && focused} bold={selected}>
               <Text color={selected ? tone('accent') : undefined}>{selected ? '▸ ' : '  '}</Text>
               {padEnd(stream.id, Math.max(4, inner - 2 - statusText.length - 3))}

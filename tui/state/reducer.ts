@@ -1,5 +1,5 @@
 /** The TUI's reducer: pure, no Ink, no engine (tested in tui/test/reducer.test.ts). */
-import { FEATURE_NAMES, type EngineEvent, type StreamInfo } from '../../core/index.js';
+import { FEATURE_NAMES, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import type { CommandName } from '../keymap.js';
 import { applyFormKey, applyFormText } from './form.js';
 import { appendLogs, nextLevel, visibleLogs } from './logs.js';
@@ -31,9 +31,17 @@ export function viewData(state: TuiState): DataState {
   return state.frozen ?? state.data;
 }
 
+/** The selected run (`selectedId` is a run id: a restart's new run is another row). */
 export function selectedStream(state: TuiState): StreamInfo | undefined {
   const { streams } = viewData(state);
-  return streams.find((stream) => stream.id === state.selectedId) ?? streams[0];
+  return streams.find((stream) => stream.runId === state.selectedId) ?? streams[0];
+}
+
+/** The bars on the chart: the selected run's, on the selected timeframe (a restart's new run starts empty). */
+export function selectedCandles(state: TuiState): readonly Candle[] {
+  const stream = selectedStream(state);
+  const timeframe = selectedTimeframe(state);
+  return (stream && timeframe && viewData(state).series[seriesKey(stream.runId, timeframe)]) || [];
 }
 
 export function selectedTimeframe(state: TuiState): string | undefined {
@@ -101,7 +109,7 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
           series = { ...series };
           seriesCopied = true;
         }
-        const key = seriesKey(event.streamId, event.candle.timeframe);
+        const key = seriesKey(event.runId, event.candle.timeframe);
         (series as Record<string, DataState['series'][string]>)[key] = upsertCandle(series[key], event.candle);
         break;
       }
@@ -115,6 +123,13 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'processor':
         processor = { status: event.status, detail: event.detail };
         break;
+      case 'cleared': {
+        const gone = new Set(event.runIds);
+        streams = streams.filter((stream) => !gone.has(stream.runId));
+        series = Object.fromEntries(Object.entries(series).filter(([key]) => !gone.has(key.slice(0, key.lastIndexOf('|')))));
+        seriesCopied = true;
+        break;
+      }
     }
   }
   for (const line of stray) logs.push({ id: nextLogId++, time: new Date().toISOString(), level: line.level, origin: 'console', message: line.message });
@@ -128,14 +143,14 @@ export function offlineNotice(exchange: string): string {
 }
 
 function upsertStream(streams: readonly StreamInfo[], info: StreamInfo): readonly StreamInfo[] {
-  const index = streams.findIndex((stream) => stream.id === info.id);
+  const index = streams.findIndex((stream) => stream.runId === info.runId);
   if (index < 0) return [...streams, info];
   const next = streams.slice();
   next[index] = info;
   return next;
 }
 
-/** The engine's list is the truth; streams it no longer knows (replaced by a restart) stay until then. */
+/** The engine's list is the truth; runs leave it only when cleared (a `cleared` event). */
 function mergeSnapshot(streams: readonly StreamInfo[], snapshot: readonly StreamInfo[]): readonly StreamInfo[] {
   let next = streams;
   for (const info of snapshot) next = upsertStream(next, info);
@@ -156,9 +171,9 @@ function applyCommand(state: TuiState, command: CommandName, arg?: number): TuiS
       }
       if (state.focus === 'features') return { ...state, featureScroll: clamp(state.featureScroll + step, 0, FEATURE_NAMES.length - 1) };
       if (view.streams.length === 0) return state;
-      const current = Math.max(0, view.streams.findIndex((stream) => stream.id === selectedStream(state)?.id));
+      const current = Math.max(0, view.streams.findIndex((stream) => stream.runId === selectedStream(state)?.runId));
       const target = view.streams[clamp(current + step, 0, view.streams.length - 1)];
-      return { ...state, selectedId: target?.id ?? state.selectedId };
+      return { ...state, selectedId: target?.runId ?? state.selectedId };
     }
     case 'focusNext':
     case 'focusPrev': {
@@ -186,7 +201,7 @@ function applyCommand(state: TuiState, command: CommandName, arg?: number): TuiS
     case 'close':
       return { ...state, help: false, form: null };
     default:
-      // addStream, stopStream, restartStream and quit act on the engine: see app/useCommands.ts.
+      // addStream, stopStream, restartStream, clearFinished and quit act on the engine: see app/useKeys.ts.
       return state;
   }
 }

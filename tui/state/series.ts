@@ -3,8 +3,8 @@ import type { Candle } from '../../core/index.js';
 
 export const MAX_BARS = 400;
 
-export function seriesKey(streamId: string, timeframe: string): string {
-  return `${streamId}|${timeframe}`;
+export function seriesKey(runId: string, timeframe: string): string {
+  return `${runId}|${timeframe}`;
 }
 
 /** Returns the series with `candle` inserted or replacing the bar with the same start. */

@@ -18,7 +18,7 @@ export interface LogLine {
 export interface DataState {
   readonly stats: EngineStats | null;
   readonly streams: readonly StreamInfo[];
-  /** Candles by `seriesKey(stream, timeframe)`, oldest first, the open bar last. */
+  /** Candles by `seriesKey(run, timeframe)`, oldest first, the open bar last: a run's own bars only. */
   readonly series: Readonly<Record<string, readonly Candle[]>>;
   readonly logs: readonly LogLine[];
   readonly processor: { readonly status: ProcessorStatus; readonly detail: string } | null;
@@ -49,6 +49,7 @@ export interface TuiState {
   /** The data shown while paused. */
   readonly frozen: DataState | null;
   readonly focus: Pane;
+  /** The selected run's id. */
   readonly selectedId: string | null;
   readonly timeframeIndex: number;
   readonly help: boolean;

@@ -25,7 +25,7 @@ function mount(engine = new FakeEngine(), size = { columns: 100, rows: 30 }) {
 }
 
 function feedCandles(engine: FakeEngine, id = 'binance:BTCUSDT', timeframe = '15s', count = 24) {
-  for (const candle of candleSeries(count, timeframe)) engine.emit({ type: 'candle', streamId: id, candle });
+  for (const candle of candleSeries(count, timeframe)) engine.emit({ type: 'candle', streamId: id, runId: id, candle });
 }
 
 test('header, streams, chart, features and logs appear from engine events', async () => {
@@ -54,7 +54,7 @@ test('the open bar updates live', async () => {
   feedCandles(engine);
   await waitForFrame(app.lastFrame, ['·open']);
   const open = candleSeries(24).at(-1)!;
-  engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', candle: { ...open, close: 60123.25, high: 60130 } });
+  engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', runId: 'binance:BTCUSDT', candle: { ...open, close: 60123.25, high: 60130 } });
   await waitForFrame(app.lastFrame, ['C 60,123.25', '60123']);
 });
 
@@ -154,7 +154,7 @@ test('redraws are throttled however fast events come', async () => {
   let sent = 0;
   // 1.5 s of a fast stream: bursts of candle updates every millisecond.
   while (Date.now() - started < 1500) {
-    for (let i = 0; i < 20; i++) engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', candle: series[sent++ % series.length]! });
+    for (let i = 0; i < 20; i++) engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', runId: 'binance:BTCUSDT', candle: series[sent++ % series.length]! });
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await waitForFrame(app.lastFrame, ['binance:BTCUSDT']);

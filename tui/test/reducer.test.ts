@@ -20,7 +20,7 @@ test('an engine batch updates stats, streams, candles and logs at once', () => {
     engine(
       { type: 'stats', stats: stats({ messages: 7 }) },
       { type: 'stream', stream: stream('binance:BTCUSDT') },
-      { type: 'candle', streamId: 'binance:BTCUSDT', candle: candle(0, { open: 1, close: 2 }) },
+      { type: 'candle', streamId: 'binance:BTCUSDT', runId: 'binance:BTCUSDT', candle: candle(0, { open: 1, close: 2 }) },
       log('info', 'hello')
     )
   ]);

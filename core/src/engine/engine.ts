@@ -11,6 +11,7 @@ import type { TickWriter } from '../persist/types.js';
 import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
+import { runIdentity } from '../persist/run.js';
 import { StreamRunner } from './stream.js';
 import { parseTimeframes } from './timeframes.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
@@ -38,7 +39,10 @@ type Listener = (event: EngineEvent) => void;
 export class Engine {
   readonly logger: Logger;
   private readonly supervisor: ProcessorSupervisor | undefined;
+  /** Every run by its run id, in start order; finished ones stay until `clearFinished`. */
   private readonly streams = new Map<string, StreamRunner>();
+  /** Run ids handed out by this engine: never handed out twice. */
+  private readonly runIds = new Set<string>();
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
   private processorUrl = '';
@@ -100,13 +104,21 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts a stream and returns its id (`exchange:SYMBOL`, with a suffix when taken). */
+  /**
+   * Starts a run of a stream and returns the stream's id (`exchange:SYMBOL`, with a suffix while
+   * another run of it is active). Each run also has a run id (`StreamInfo.runId`, the store's
+   * `run_id`) that this engine never hands out again: faces key what they show by it.
+   */
   startStream(request: StreamRequest): string {
     if (this.closed) throw new Error('the engine is closed');
     const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
-    const warm = this.warmStart(id, normalized);
-    const runner = new StreamRunner(id, normalized, {
+    let run = runIdentity(normalized);
+    while (this.runIds.has(run.run_id)) run = runIdentity(normalized);
+    this.runIds.add(run.run_id);
+    const runId = run.run_id;
+    const warm = this.warmStart(id, runId, normalized);
+    const runner = new StreamRunner(id, run, normalized, {
       processorUrl: this.processorUrl,
       token: this.writerToken,
       tuning: this.options.tuning ?? {},
@@ -116,43 +128,63 @@ export class Engine {
       onCandle: (candle) => {
         if (candle.closed) this.candles++;
         if (warm) warm.live(candle);
-        else this.emit({ type: 'candle', streamId: id, candle });
+        else this.emit({ type: 'candle', streamId: id, runId, candle });
       },
-      onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
+      onTick: (tick) => this.emit({ type: 'tick', streamId: id, runId, tick }),
       onProcessorStats: (stats) => {
         this.processorStats = stats;
       }
     });
-    this.streams.set(id, runner);
+    this.streams.set(runId, runner);
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
   }
 
-  private warmStart(id: string, request: StreamRequest): WarmStart | undefined {
+  private warmStart(id: string, runId: string, request: StreamRequest): WarmStart | undefined {
     const options = this.options.warmup;
     // Finite sources (file, replay, csv) start their dataset from its beginning: no warm start.
     if (!options || request.mode !== 'candles' || (request.source !== 'live' && request.source !== 'demo')) return undefined;
-    const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, candle, ...marks }));
+    const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, runId, candle, ...marks }));
     const python = 'launch' in this.options.processor ? this.options.processor.launch.python : undefined;
     warm.begin(loadStoredCandles({ ...(python && { python }), ...options }, request), (error) =>
       this.logger.warn(`${id}: warm start skipped: cannot read the store ${options.storeDir} (${error.message})`));
     return warm;
   }
 
-  /** Stops a stream; with `flush`, its open bars are emitted as final first. */
-  async stopStream(id: string, flush = false): Promise<void> {
-    const runner = this.streams.get(id);
-    if (!runner) throw new Error(`no stream "${id}"; running: ${[...this.streams.keys()].join(', ') || 'none'}`);
-    await runner.stop(flush);
+  /** A run by its run id, or a stream's latest run by the stream id. */
+  private run(id: string): StreamRunner {
+    const byRun = this.streams.get(id);
+    if (byRun) return byRun;
+    const latest = [...this.streams.values()].filter((runner) => runner.id === id).pop();
+    if (latest) return latest;
+    const active = [...this.streams.values()].filter((runner) => runner.active).map((runner) => runner.id);
+    throw new Error(`no stream "${id}"; running: ${active.join(', ') || 'none'}`);
   }
 
-  /** Stops a stream and starts it again with the same request; returns the new id. */
+  /** Stops a run (by run id, or a stream's latest run); with `flush`, its open bars are emitted as final first. */
+  async stopStream(id: string, flush = false): Promise<void> {
+    await this.run(id).stop(flush);
+  }
+
+  /**
+   * Stops a run and starts a new run of the same request; returns the stream id. The stopped run
+   * stays listed (until `clearFinished`); the new run has a new run id.
+   */
   async restartStream(id: string): Promise<string> {
-    const runner = this.streams.get(id);
-    if (!runner) throw new Error(`no stream "${id}"`);
+    const runner = this.run(id);
     await runner.stop();
-    this.streams.delete(id);
     return this.startStream(runner.request);
+  }
+
+  /**
+   * Forgets the runs that have ended (finished, stopped, failed), or only the one with this run id;
+   * returns their run ids. Until then an ended run stays listed with its counts.
+   */
+  clearFinished(runId?: string): string[] {
+    const cleared = [...this.streams.values()].filter((runner) => !runner.active && (runId === undefined || runner.runId === runId)).map((runner) => runner.runId);
+    for (const runId of cleared) this.streams.delete(runId);
+    if (cleared.length > 0) this.emit({ type: 'cleared', runIds: cleared });
+    return cleared;
   }
 
   async stopAll(flush = false): Promise<void> {
@@ -161,8 +193,7 @@ export class Engine {
 
   /** Resolves when the stream ends (finished, stopped or failed). */
   async whenDone(id: string): Promise<StreamInfo> {
-    const runner = this.streams.get(id);
-    if (!runner) throw new Error(`no stream "${id}"`);
+    const runner = this.run(id);
     await runner.done;
     return runner.info();
   }
@@ -223,7 +254,8 @@ export class Engine {
 
   private freeId(base: string): string {
     let id = base;
-    for (let n = 2; this.streams.get(id)?.active; n++) id = `${base}#${n}`;
+    const taken = (candidate: string) => [...this.streams.values()].some((runner) => runner.active && runner.id === candidate);
+    for (let n = 2; taken(id); n++) id = `${base}#${n}`;
     return id;
   }
 

@@ -14,7 +14,10 @@ export interface StreamRequest extends SourceSpec {
 export type StreamStatus = 'starting' | 'running' | 'source-reconnecting' | 'finished' | 'stopped' | 'failed';
 
 export interface StreamInfo {
+  /** The stream (`exchange:SYMBOL`): the runs of a restart share it. */
   readonly id: string;
+  /** This run: never reused within an engine (the store's `run_id`); faces key bars, counts and logs by it. */
+  readonly runId: string;
   readonly request: StreamRequest;
   readonly status: StreamStatus;
   /** Why the stream is in its status (last error, finish reason …). */
@@ -58,13 +61,16 @@ export type EngineEvent =
   | {
       readonly type: 'candle';
       readonly streamId: string;
+      readonly runId: string;
       readonly candle: Candle;
       /** A stored candle of an earlier run, shown first (warm start). */
       readonly history?: true;
       /** The first live bar after the stored ones, with bars missing in between. */
       readonly afterGap?: true;
     }
-  | { readonly type: 'tick'; readonly streamId: string; readonly tick: Tick }
+  | { readonly type: 'tick'; readonly streamId: string; readonly runId: string; readonly tick: Tick }
+  /** Ended runs the user cleared (`Engine.clearFinished`): faces drop them. */
+  | { readonly type: 'cleared'; readonly runIds: readonly string[] }
   | { readonly type: 'stats'; readonly stats: EngineStats }
   | { readonly type: 'stream'; readonly stream: StreamInfo }
   | { readonly type: 'log'; readonly entry: LogEntry }

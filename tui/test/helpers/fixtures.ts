@@ -17,6 +17,7 @@ export function stream(id: string, overrides: Partial<StreamInfo> = {}): StreamI
   const [exchange = 'binance', symbol = 'BTCUSDT'] = id.split(':');
   return {
     id,
+    runId: id,
     request: { ...DEMO_REQUEST, exchange, symbols: [symbol] },
     status: 'running',
     detail: 'demo source open',
@@ -93,7 +94,7 @@ export class FakeEngine implements EngineControl {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
 
   constructor(initial: StreamInfo[] = [stream('binance:BTCUSDT')]) {
-    for (const info of initial) this.streams.set(info.id, info);
+    for (const info of initial) this.streams.set(info.runId, info);
   }
 
   get listenerCount(): number {
@@ -106,7 +107,7 @@ export class FakeEngine implements EngineControl {
   }
 
   emit(event: EngineEvent): void {
-    if (event.type === 'stream') this.streams.set(event.stream.id, event.stream);
+    if (event.type === 'stream') this.streams.set(event.stream.runId, event.stream);
     for (const listener of this.listeners) listener(event);
   }
 
@@ -135,5 +136,12 @@ export class FakeEngine implements EngineControl {
   async restartStream(id: string): Promise<string> {
     this.restarted.push(id);
     return id;
+  }
+
+  clearFinished(): string[] {
+    const ended = [...this.streams.values()].filter((info) => !['starting', 'running', 'source-reconnecting'].includes(info.status)).map((info) => info.runId);
+    for (const runId of ended) this.streams.delete(runId);
+    if (ended.length > 0) this.emit({ type: 'cleared', runIds: ended });
+    return ended;
   }
 }
