@@ -2,40 +2,39 @@
  * 4. Live latency: the engine (in this process) follows the demo exchange paced at --rate messages
  * per second; the processor runs with --partial-interval-ms 1 (open-bar updates throttled to one
  * per millisecond instead of 250 ms). For every trade, the latency is the time from the engine
- * handing it to its bridge link (BridgeLink.push, right after tardis-dev normalized it) to the
- * first candle update back in the engine whose trade count covers it. Candle updates of the 15s
+ * handing it to its bridge link (BridgeLink.push in the stream's worker thread, right after
+ * tardis-dev normalized it; traced by bench/trace-push.mjs) to the first candle update back in
+ * the engine's main thread whose trade count covers it. Candle updates of the 15s
  * bar carry `trades`, the number of trades in the bar so far, so the k-th trade of a bar is
  * covered by the first update with trades >= k: no change to the engine or the protocol.
  * Also reports both processes' RSS after warm-up and at the end (the live path's memory).
  *
- *   node bench/latency.mjs [--rate 10000] [--seconds 20] [--warmup 3]
+ *   node --import ./bench/trace-push.mjs bench/latency.mjs [--rate 10000] [--seconds 20] [--warmup 3]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Engine } from '../dist/core/index.js';
-import { BridgeLink } from '../dist/core/src/bridge/link.js';
+import { BroadcastChannel } from 'node:worker_threads';
+import { TRACE_CHANNEL } from './trace-push.mjs';
 import { DATA_TYPES, TIMEFRAMES, cpuSeconds, parseArgs, percentile, report, rssMb } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const rate = Number(args.rate ?? 10_000);
 const seconds = Number(args.seconds ?? 20);
 const warmupMs = Number(args.warmup ?? 3) * 1000;
-const BAR_US = 15_000_000;
+const now = () => performance.timeOrigin + performance.now();
 
-/** Receive time (performance.now) of each trade, per 15s bar start (µs), in arrival order. */
+/** Receive time (epoch ms) of each trade in the stream's worker, per 15s bar start (µs), in arrival order. */
 const received = new Map();
-const push = BridgeLink.prototype.push;
-BridgeLink.prototype.push = function (encoded) {
-  if (encoded.startsWith('{"type":"trade"')) {
-    const ts = Number(encoded.slice(encoded.lastIndexOf(':') + 1, -1));
-    const bar = ts - (ts % BAR_US);
+const trace = new BroadcastChannel(TRACE_CHANNEL);
+trace.onmessage = ({ data }) => {
+  for (const [bar, t] of data) {
     let times = received.get(bar);
     if (times === undefined) received.set(bar, (times = []));
-    times.push(performance.now());
+    times.push(t);
   }
-  return push.call(this, encoded);
 };
 
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-logs-'));
@@ -50,14 +49,14 @@ let measureFrom = Infinity;
 let updates = 0;
 engine.subscribe((event) => {
   if (event.type !== 'candle' || event.candle.timeframe !== '15s') return;
-  const now = performance.now();
+  const at = now();
   updates++;
   const bar = Date.parse(event.candle.start) * 1000;
   const times = received.get(bar);
   if (times === undefined) return;
   const upTo = Math.min(event.candle.trades, times.length);
   for (let i = covered.get(bar) ?? 0; i < upTo; i++) {
-    if (times[i] >= measureFrom) latencies.push(now - times[i]);
+    if (times[i] >= measureFrom) latencies.push(at - times[i]);
   }
   if (upTo > (covered.get(bar) ?? 0)) covered.set(bar, upTo);
 });
@@ -68,20 +67,21 @@ const id = engine.startStream({
 });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 await sleep(warmupMs);
-measureFrom = performance.now();
+measureFrom = now();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
-const messages0 = engine.listStreams()[0].messages;
+const messages0 = engine.streamInfo(id).messages;
 const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(processorPid) };
 const rss0 = { engine: rssMb(process.pid), processor: rssMb(processorPid) };
 await sleep(seconds * 1000);
 const rss = { engine: rssMb(process.pid), processor: rssMb(processorPid) };
-const elapsed = (performance.now() - measureFrom) / 1000;
+const elapsed = (now() - measureFrom) / 1000;
 loopDelay.disable();
-const messages = engine.listStreams()[0].messages - messages0;
+const messages = engine.streamInfo(id).messages - messages0;
 const cpu = { engine: cpuSeconds(process.pid) - cpu0.engine, processor: cpuSeconds(processorPid) - cpu0.processor };
-const info = engine.listStreams().find((stream) => stream.id === id);
+const info = engine.streamInfo(id);
 await engine.close();
+trace.close();
 rmSync(logDir, { recursive: true, force: true });
 if (info.status !== 'running') throw new Error(`stream ${info.status}: ${info.detail}`);
 latencies.sort((a, b) => a - b);

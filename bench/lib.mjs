@@ -60,6 +60,12 @@ export function percentile(sorted, p) {
   return sorted[rank];
 }
 
+/** Median with min and max of a list of figures (e.g. the ratios of interleaved A/B pairs). */
+export function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)], min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
+}
+
 export const round = (value, digits = 2) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : null);
 
 /**

@@ -6,7 +6,10 @@
  * the same engine and processor (5 × 1M = the 5M messages of the memory figure); the pipeline
  * figure is the median stream. With --sample-ms, both processes' RSS is sampled throughout.
  *
- *   node bench/pipeline.mjs --file <capture> [--streams 1] [--sample-ms 250]
+ * With --concurrent N, N streams of the capture run at once instead (each in its own worker
+ * thread): the figure is their aggregate rate, all messages over the time until the last ends.
+ *
+ *   node bench/pipeline.mjs --file <capture> [--streams 1] [--concurrent N] [--data-types trades] [--sample-ms 250]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,8 @@ import { DATA_TYPES, TIMEFRAMES, cpuSeconds, parseArgs, report, rssMb } from './
 
 const args = parseArgs(process.argv.slice(2));
 const streams = Number(args.streams ?? 1);
+const concurrent = args.concurrent === undefined ? 0 : Number(args.concurrent);
+const dataTypes = args['data-types'] ? [args['data-types']] : DATA_TYPES;
 const sampleMs = args['sample-ms'] === undefined ? 0 : Number(args['sample-ms']);
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-logs-'));
 const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logLevel: 'warning' });
@@ -33,20 +38,34 @@ let done = 0; // messages of the streams already finished
 let current; // the running stream's id
 const samples = [];
 const sample = () => {
-  const running = current === undefined ? 0 : (engine.listStreams().find((stream) => stream.id === current && stream.status === 'running')?.messages ?? 0);
+  const running = current === undefined ? 0 : (engine.streamInfo(current).status === 'running' ? engine.streamInfo(current).messages : 0);
   samples.push({ messages: done + running, engine: rssMb(process.pid), processor: rssMb(processorPid) });
 };
 const timer = sampleMs > 0 ? setInterval(sample, sampleMs) : undefined;
+
+const request = {
+  source: 'file', exchange: CAPTURE_EXCHANGE, symbols: [CAPTURE_SYMBOL], dataTypes, file: args.file, speed: 'max', timeframes: TIMEFRAMES, mode: 'candles'
+};
+if (concurrent > 0) {
+  const cpu0 = cpuSeconds(process.pid);
+  const started = performance.now();
+  const ids = Array.from({ length: concurrent }, () => engine.startStream(request));
+  const infos = await Promise.all(ids.map((id) => engine.whenDone(id)));
+  const seconds = (performance.now() - started) / 1000;
+  for (const info of infos) if (info.status !== 'finished') throw new Error(`stream ${info.status}: ${info.detail}`);
+  const messages = infos.reduce((sum, info) => sum + info.messages, 0);
+  await engine.close();
+  rmSync(logDir, { recursive: true, force: true });
+  report({ concurrent, messages, seconds, rate: messages / seconds, engineCpuUsPerMsg: ((cpuSeconds(process.pid) - cpu0) / messages) * 1e6 });
+  process.exit(0);
+}
 
 const runs = [];
 for (let n = 0; n < streams; n++) {
   const candles0 = closedCandles;
   const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(processorPid) };
   const started = performance.now();
-  current = engine.startStream({
-    source: 'file', exchange: CAPTURE_EXCHANGE, symbols: [CAPTURE_SYMBOL], dataTypes: DATA_TYPES, file: args.file, speed: 'max',
-    timeframes: TIMEFRAMES, mode: 'candles'
-  });
+  current = engine.startStream(request);
   const info = await engine.whenDone(current);
   const seconds = (performance.now() - started) / 1000;
   if (info.status !== 'finished') throw new Error(`stream ${info.status}: ${info.detail}`);

@@ -5,7 +5,8 @@
  * prints it only). Every step runs in its own process, one after the other. Figures are printed,
  * never asserted: the exit code is non-zero only when a step could not run.
  *
- * Full ≤ 5 min (a 1M-message capture, streamed 5 times for the memory figure), --quick ≤ 60 s.
+ * Full ≈ 10 min (three rounds of six variants on a 250k-message capture; a 1M-message capture
+ * streamed 5 times for the memory figure), --quick ≈ 2–3 min (the same steps, smaller inputs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +18,12 @@ import { evaluate, formatTable, writeDocsTable } from './table.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick === true;
+// Ratios come from PAIRS interleaved rounds (each round runs every variant once, one after the
+// other), reported as the median with min–max: these machines drift by ±30% within minutes.
+const PAIRS = 3;
 const PLAN = quick
-  ? { capture: 120_000, streams: 2, seedCapture: 40_000, latencyS: 4, latencyWarmupS: 1, tuiS: 3, tuiWarmupS: 2, micro: 100_000, microRepeat: 1 }
-  : { capture: 1_000_000, streams: 5, seedCapture: 250_000, latencyS: 12, latencyWarmupS: 3, tuiS: 8, tuiWarmupS: 3, micro: 150_000, microRepeat: 2 };
+  ? { capture: 20_000, memoryCapture: 120_000, memoryStreams: 2, idleStreams: 3, latencyS: 4, latencyWarmupS: 1, tuiS: 2, tuiWarmupS: 2, micro: 100_000, microRepeat: 1 }
+  : { capture: 250_000, memoryCapture: 1_000_000, memoryStreams: 5, idleStreams: 4, latencyS: 12, latencyWarmupS: 3, tuiS: 10, tuiWarmupS: 3, micro: 150_000, microRepeat: 2 };
 const LATENCY_DEMO_RATE = 23_000; // market steps/s of the demo exchange: ~10k messages/s into the engine
 const TUI_DEMO_RATE = 11_500; // ~5k messages/s
 
@@ -30,7 +34,7 @@ const results = {
   mode: quick ? 'quick' : 'full',
   startedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, node: process.version, python: execFileSync(VENV_PYTHON, ['--version'], { encoding: 'utf8' }).trim(), loadBefore: loadAverage() },
-  plan: PLAN
+  plan: { ...PLAN, pairs: PAIRS }
 };
 const failures = [];
 
@@ -50,25 +54,43 @@ async function step(name, run) {
 const dir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-'));
 try {
   const capture = join(dir, 'capture.txt');
-  const seedCapture = join(dir, 'seed-capture.txt');
+  const memoryCapture = join(dir, 'memory-capture.txt');
   if (existsSync(SOURCE_CAPTURE)) {
     await step('capture', async () => ({
       main: await synthesizeCapture(capture, PLAN.capture),
-      seed: await synthesizeCapture(seedCapture, PLAN.seedCapture)
+      memory: await synthesizeCapture(memoryCapture, PLAN.memoryCapture)
     }));
-    await step('source', () => node('source.mjs', ['--file', capture], 300_000));
-    // the pipeline figure (median stream) and the memory figure (RSS over all the streams)
-    await step('pipeline', () => node('pipeline.mjs', ['--file', capture, '--streams', String(PLAN.streams), '--sample-ms', '250'], 600_000));
-    await step('seed', () => node('seed.mjs', ['--file', seedCapture], 300_000));
+    // one round: every variant once, on the same book-heavy capture (and trades only)
+    const file = ['--file', capture];
+    const variants = {
+      source: () => node('source.mjs', file, 300_000),
+      pipeline: () => node('pipeline.mjs', file, 300_000),
+      seed: () => node('seed.mjs', file, 300_000),
+      twoStreams: () => node('pipeline.mjs', [...file, '--concurrent', '2'], 300_000),
+      pipelineTrades: () => node('pipeline.mjs', [...file, '--data-types', 'trades'], 300_000),
+      seedTrades: () => node('seed.mjs', [...file, '--data-types', 'trades'], 300_000)
+    };
+    await step('rounds', async () => {
+      const rounds = [];
+      for (let n = 0; n < PAIRS; n++) {
+        const round = {};
+        for (const [name, run] of Object.entries(variants)) round[name] = await run();
+        rounds.push(round);
+      }
+      return rounds;
+    });
+    // the memory figure: RSS over all the streams, one after the other
+    await step('pipeline', () => node('pipeline.mjs', ['--file', memoryCapture, '--streams', String(PLAN.memoryStreams), '--sample-ms', '250'], 600_000));
   } else {
     // as the tests do: without the real captures these figures are skipped, not failed
     const skipped = { error: `real captures not found (${SOURCE_CAPTURE})` };
-    for (const name of ['capture', 'source', 'pipeline', 'seed']) results[name] = skipped;
+    for (const name of ['capture', 'rounds', 'pipeline']) results[name] = skipped;
     say(skipped.error);
   }
   rmSync(dir, { recursive: true, force: true });
-  await step('latency', () => node('latency.mjs', ['--rate', String(LATENCY_DEMO_RATE), '--seconds', String(PLAN.latencyS), '--warmup', String(PLAN.latencyWarmupS)], 120_000));
-  await step('tui', () => node('tui.mjs', ['--demo-rate', String(TUI_DEMO_RATE), '--seconds', String(PLAN.tuiS), '--warmup', String(PLAN.tuiWarmupS)], 120_000));
+  await step('latency', () => runStep(process.execPath, ['--import', './bench/trace-push.mjs', join(BENCH_DIR, 'latency.mjs'), '--rate', String(LATENCY_DEMO_RATE), '--seconds', String(PLAN.latencyS), '--warmup', String(PLAN.latencyWarmupS)], { timeoutMs: 120_000 }));
+  await step('idle', () => node('idle.mjs', ['--streams', String(PLAN.idleStreams)], 180_000));
+  await step('tui', () => node('tui.mjs', ['--demo-rate', String(TUI_DEMO_RATE), '--seconds', String(PLAN.tuiS), '--warmup', String(PLAN.tuiWarmupS), '--pairs', String(PAIRS)], 300_000));
   await step('micro', () => runStep(VENV_PYTHON, [join(ROOT, 'python', 'bench', 'bench_processor.py'), '--messages', String(PLAN.micro), '--repeat', String(PLAN.microRepeat), '--json'], { timeoutMs: 120_000 }));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * bench/seed_server.py, until its `done` after the last candle. Flow control is the socket's
  * own buffer (the sender waits when more than 1 MB is buffered).
  *
- *   node bench/seed.mjs --file <capture>
+ *   node bench/seed.mjs --file <capture> [--data-types trades]
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -40,7 +40,7 @@ const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(server.pid
 const started = performance.now();
 ws.send(JSON.stringify({ type: 'hello', exchange: CAPTURE_EXCHANGE, timeframes: TIMEFRAMES }));
 const source = await openSource(
-  { source: 'file', exchange: CAPTURE_EXCHANGE, symbols: [CAPTURE_SYMBOL], dataTypes: DATA_TYPES, file: args.file, speed: 'max' },
+  { source: 'file', exchange: CAPTURE_EXCHANGE, symbols: [CAPTURE_SYMBOL], dataTypes: args['data-types'] ? [args['data-types']] : DATA_TYPES, file: args.file, speed: 'max' },
   { warn: () => {} }
 );
 let messages = 0;

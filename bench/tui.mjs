@@ -1,22 +1,25 @@
 /**
  * 6. TUI: CPU share of the `tickbridge tui` process (in a pseudo-terminal, 120×40) following a demo
  * stream, and of a headless `tickbridge run --json` process following the same stream, measured
- * back to back. Both processes hold the engine and the demo exchange; the difference is what the
- * monitor itself costs. The Python processor runs in its own process and is not counted.
+ * in interleaved pairs (tui, headless, tui, headless …). Both processes hold the engine and the
+ * demo exchange (in the stream's worker thread, counted with its process); the difference within
+ * each pair is what the monitor itself costs. The Python processor runs in its own process and
+ * is not counted. Reported: the median of the pairs, with their min and max.
  *
- *   node bench/tui.mjs [--demo-rate 11500] [--seconds 15] [--warmup 5]
+ *   node bench/tui.mjs [--demo-rate 11500] [--seconds 15] [--warmup 5] [--pairs 3]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, cpuSeconds, parseArgs, report } from './lib.mjs';
+import { DIST, cpuSeconds, parseArgs, report, spread } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const demoRate = Number(args['demo-rate'] ?? 11_500);
 const seconds = Number(args.seconds ?? 15);
 const warmupMs = Number(args.warmup ?? 5) * 1000;
+const pairs = Number(args.pairs ?? 3);
 const CLI = join(DIST, 'core', 'src', 'cli', 'main.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -97,9 +100,18 @@ const stream = ['--source', 'demo', '--demoRate', String(demoRate), '--logDir', 
 try {
   const port = await freePort();
   const tuiCommand = [process.execPath, CLI, 'tui', ...stream, '--pythonWebSocketUrl', `ws://127.0.0.1:${port}`].map((part) => `'${part}'`).join(' ');
-  const tuiShare = await measure('tui', 'script', ['-qec', `stty cols 120 rows 40; exec ${tuiCommand}`, '/dev/null']);
-  const headlessShare = await measure('run --json', process.execPath, [CLI, 'run', ...stream, '--json', '--duration', `${seconds + warmupMs / 1000 + 30}s`]);
-  report({ measured: true, demoRate, seconds, tuiProcessShare: tuiShare, headlessProcessShare: headlessShare, tuiOwnShare: tuiShare - headlessShare });
+  const runs = [];
+  for (let n = 0; n < pairs; n++) {
+    const tui = await measure('tui', 'script', ['-qec', `stty cols 120 rows 40; exec ${tuiCommand}`, '/dev/null']);
+    const headless = await measure('run --json', process.execPath, [CLI, 'run', ...stream, '--json', '--duration', `${seconds + warmupMs / 1000 + 30}s`]);
+    runs.push({ tui, headless, own: tui - headless });
+  }
+  const own = spread(runs.map((run) => run.own));
+  report({
+    measured: true, demoRate, seconds, pairs: runs,
+    tuiProcessShare: spread(runs.map((run) => run.tui)).median, headlessProcessShare: spread(runs.map((run) => run.headless)).median,
+    tuiOwnShare: own.median, tuiOwnMin: own.min, tuiOwnMax: own.max
+  });
 } finally {
   rmSync(logDir, { recursive: true, force: true });
 }

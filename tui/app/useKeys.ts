@@ -37,6 +37,12 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Selects a stream's newest run (the one just started or restarted). */
+function selectLatestRun({ engine, dispatch }: KeyContext, streamId: string): void {
+  const run = engine.listStreams().filter((info) => info.id === streamId).pop();
+  if (run) dispatch({ type: 'select', id: run.runId });
+}
+
 export function runCommand(context: KeyContext, resolved: ResolvedCommand): void {
   const { engine, dispatch, state } = context;
   const current = state.current;
@@ -64,9 +70,7 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
       dispatch({ type: 'flash', message: `restarting ${stream.id}…` });
       engine.restartStream(stream.runId).then(
         (id) => {
-          // the new run: the latest of this stream
-          const run = engine.listStreams().filter((info) => info.id === id).pop();
-          if (run) dispatch({ type: 'select', id: run.runId });
+          selectLatestRun(context, id);
           dispatch({ type: 'flash', message: `${id} restarted` });
         },
         (error: unknown) => dispatch({ type: 'log', level: 'error', message: `restart ${stream.id}: ${errorMessage(error)}` })
@@ -104,7 +108,7 @@ export function submitForm(context: KeyContext): void {
   try {
     const id = engine.startStream(request);
     dispatch({ type: 'form-close' });
-    dispatch({ type: 'select', id });
+    selectLatestRun(context, id);
     dispatch({ type: 'flash', message: `started ${id}` });
   } catch (error) {
     dispatch({ type: 'form-error', error: errorMessage(error) });

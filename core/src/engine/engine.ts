@@ -198,6 +198,12 @@ export class Engine {
     return runner.info();
   }
 
+  /** A run (by run id), or a stream's latest run (by stream id). */
+  streamInfo(id: string): StreamInfo {
+    return this.run(id).info();
+  }
+
+  /** Every run, oldest first: the ended ones too, until `clearFinished`. */
   listStreams(): StreamInfo[] {
     return [...this.streams.values()].map((runner) => runner.info());
   }

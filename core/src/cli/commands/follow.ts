@@ -46,7 +46,7 @@ export async function follow(options: FollowOptions): Promise<number> {
     process.once('SIGINT', () => resolve('signal'));
     process.once('SIGTERM', () => resolve('signal'));
   });
-  const info = engine.listStreams().find((stream) => stream.id === id);
+  const info = engine.streamInfo(id);
   await engine.close(true);
   const stats = engine.stats();
   if (options.json) process.stdout.write(`${JSON.stringify({ type: 'end', reason: ended, stats })}\n`);
