@@ -3,13 +3,11 @@
  * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
  * engine events and reads snapshots for the monitor, the tree and the status bar.
  */
-import type { Candle, EngineEvent, StreamInfo } from '../../core/index.js';
+import { isActive, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
 export { upsertBar };
-
-export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['starting', 'running', 'source-reconnecting']);
 
 export interface StoreLimits {
   readonly barsPerTimeframe: number;
@@ -46,7 +44,7 @@ export function toStreamView(info: StreamInfo): StreamView {
     label: streamLabel(info),
     status: info.status,
     detail: info.detail,
-    active: ACTIVE_STATUSES.has(info.status),
+    active: isActive(info.status),
     messages: info.messages,
     messagesPerSecond: info.messagesPerSecond,
     candles: info.candles,

@@ -23,8 +23,10 @@ export function statusIcon(status: string): { readonly icon: string; readonly co
       return { icon: 'pass-filled', color: 'testing.iconPassed' };
     case 'starting':
       return { icon: 'loading~spin' };
-    case 'source-reconnecting':
+    case 'reconnecting':
       return { icon: 'sync~spin', color: 'list.warningForeground' };
+    case 'stalled':
+      return { icon: 'warning', color: 'list.warningForeground' };
     case 'finished':
       return { icon: 'check' };
     case 'failed':

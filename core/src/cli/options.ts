@@ -38,6 +38,7 @@ export interface StreamFlags {
   window: string;
   logDir: string;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
+  stallAfter: string;
 }
 
 /** Adds the stream flags; `env` supplies SYMBOL/EXCHANGE defaults for `start`. */
@@ -65,7 +66,8 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--flushDelayMs <ms>', 'bridge flush delay; 0 flushes when the source pauses', '0')
     .option('--window <n>', 'most unacknowledged messages before the source is paused', '20000')
     .option('--logDir <dir>', 'log directory', env.TICKBRIDGE_LOG_DIR ?? join(process.cwd(), 'logs'))
-    .addOption(new Option('--logLevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('info'));
+    .addOption(new Option('--logLevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('info'))
+    .option('--stallAfter <duration>', 'live and demo: a stream with no market message this long is "stalled"', '30s');
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -147,9 +149,9 @@ export function processorAddress(url: string): { host: string; port: number } {
 }
 
 /** `20s`, `5m`, `1h`, `500ms` or plain seconds → milliseconds. */
-export function parseDuration(value: string): number {
+export function parseDuration(value: string, flag = '--duration'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new UsageError(`--duration "${value}" is not a duration: use e.g. 20s, 5m, 1h or 500ms`);
+  if (!match) throw new UsageError(`${flag} "${value}" is not a duration: use e.g. 20s, 5m, 1h or 500ms`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
   return Number(match[1]) * unit;
 }

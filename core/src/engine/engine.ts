@@ -10,6 +10,7 @@ import type { TickWriter } from '../persist/types.js';
 import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
+import { ProcessorLog } from '../logs/processorLog.js';
 import { StreamRunner } from './stream.js';
 import { parseTimeframes } from './timeframes.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
@@ -27,6 +28,8 @@ export interface EngineOptions {
   statsIntervalMs?: number;
   /** Persists every normalized message (BigQuery); opened at start, flushed at close. */
   tickWriter?: TickWriter;
+  /** A live stream with no market message this long is `stalled` (default 30 s). */
+  stallAfterMs?: number;
 }
 
 type Listener = (event: EngineEvent) => void;
@@ -34,6 +37,7 @@ type Listener = (event: EngineEvent) => void;
 export class Engine {
   readonly logger: Logger;
   private readonly supervisor: ProcessorSupervisor | undefined;
+  private readonly processorLog: ProcessorLog;
   private readonly streams = new Map<string, StreamRunner>();
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
@@ -47,11 +51,12 @@ export class Engine {
     const secrets = [options.token, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN];
     this.logger = new Logger(options.logDir, options.logLevel ?? 'info', secretRedactor(secrets));
     this.logger.subscribe((entry) => this.emit({ type: 'log', entry }));
+    this.processorLog = new ProcessorLog(this.logger);
     if ('launch' in options.processor) {
       this.supervisor = new ProcessorSupervisor(options.processor.launch, this.logger, (status, detail) => {
         this.logger.info(`processor ${status}: ${detail}`);
         this.emit({ type: 'processor', status, detail });
-      });
+      }, this.processorLog);
     } else {
       this.processorUrl = options.processor.url;
     }
@@ -108,9 +113,12 @@ export class Engine {
       },
       onProcessorStats: (stats) => {
         this.processorStats = stats;
-      }
+      },
+      onProcessorLog: (level, message) => this.processorLog.frame(level, message),
+      ...(this.options.stallAfterMs !== undefined && { stallAfterMs: this.options.stallAfterMs })
     });
     this.streams.set(id, runner);
+    this.emit({ type: 'stream', stream: runner.info() });
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
   }
@@ -185,7 +193,7 @@ export class Engine {
   }
 
   private tick(): void {
-    for (const runner of this.streams.values()) runner.sampleRate();
+    for (const runner of this.streams.values()) runner.tick();
     this.emit({ type: 'stats', stats: this.stats() });
   }
 
