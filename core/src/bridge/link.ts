@@ -111,6 +111,7 @@ export class BridgeLink {
 
   /** Sends `end` and resolves once the processor has acknowledged it (all events are in). */
   finish(): Promise<void> {
+    if (this.closed) return Promise.resolve(); // closed or refused: nothing more will be acknowledged
     const seq = this.outbox.push(END_MESSAGE);
     this.scheduleFlush();
     return new Promise((resolve) => {

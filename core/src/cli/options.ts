@@ -105,6 +105,8 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
     ...(flags.file !== undefined && { file: flags.file }),
     ...(flags.record !== undefined && { record: flags.record }),
     ...(process.env.TARDIS_API_KEY && { apiKey: process.env.TARDIS_API_KEY }),
+    // The Tardis HTTP API base URL (default https://api.tardis.dev/v1); tests use a local one.
+    ...(process.env.TICKBRIDGE_TARDIS_ENDPOINT && { endpoint: process.env.TICKBRIDGE_TARDIS_ENDPOINT }),
     speed: parseSpeed(flags.speed),
     seed,
     ...(flags.demoRate !== undefined && { demoMessagesPerSecond: positiveInt(flags.demoRate, '--demoRate') })
