@@ -53,6 +53,13 @@ export function toStreamView(info: StreamInfo): StreamView {
   };
 }
 
+/** The newest stream a user should look at (failed, stalled, reconnecting), or null. */
+function needsAttention(views: readonly StreamView[]): Totals['attention'] {
+  const view = [...views].reverse().find((v) => ATTENTION.has(v.status));
+  return view ? { status: view.status, text: `${view.id} ${view.status}: ${view.detail}` } : null;
+}
+const ATTENTION: ReadonlySet<string> = new Set(['failed', 'stalled', 'reconnecting']);
+
 export class MonitorStore {
   private readonly streams = new Map<string, StreamInfo>();
   private readonly bars = new Map<string, Map<string, Bar[]>>();
@@ -117,7 +124,8 @@ export class MonitorStore {
     return {
       running: views.filter((view) => view.active).length,
       messagesPerSecond: views.some((view) => view.active) ? this.messagesPerSecond : 0,
-      processor: this.processor
+      processor: this.processor,
+      attention: needsAttention(views)
     };
   }
 

@@ -47,9 +47,9 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
               {padEnd(stream.id, Math.max(4, inner - 2 - statusText.length - 3))}
               <Text color={tone(status.tone)}> ● {statusText}</Text>
             </Text>
-            <Text wrap="truncate" color={tone('muted')}>
+            <Text wrap="truncate" color={tone(stream.status === 'running' ? 'muted' : status.tone)}>
               {'    '}
-              {padEnd(`${compact(stream.messagesPerSecond)} msg/s`, Math.max(0, inner - 4 - 14))}
+              {padEnd(stream.status === 'running' ? `${compact(stream.messagesPerSecond)} msg/s` : stream.detail, Math.max(0, inner - 4 - 14))}
               <Text bold color={selected ? undefined : tone('muted')}>
                 {price(stream.lastPrice).padStart(14)}
               </Text>
