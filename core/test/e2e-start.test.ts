@@ -71,7 +71,7 @@ test('start --source demo: health checks answer, both logs grow, Ctrl-C stops ev
   } finally {
     child.kill('SIGINT');
   }
-  assert.equal(await exited, 0, output);
+  assert.equal(await exited, 130, output); // Ctrl-C: 130 (docs/events.md, Exit codes)
   const left = spawnSync('pgrep', ['-f', `market_data_tick_handler.*--port ${port}`]).stdout.toString().trim();
   assert.equal(left, '', 'no processor left running');
 });

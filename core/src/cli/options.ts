@@ -8,6 +8,7 @@ import type { BridgeTuning } from '../bridge/link.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TIMEFRAMES, parseTimeframes } from '../engine/timeframes.js';
 import type { StreamRequest } from '../engine/types.js';
+import { validateRequest } from '../engine/validate.js';
 import type { TickWriter } from '../persist/types.js';
 import { bigQueryTickWriter } from '../persist/writer.js';
 
@@ -83,6 +84,7 @@ function parseSpeed(value: string): 'max' | number {
   return parsed;
 }
 
+/** The stream request of the flags, validated before anything starts (UsageError: exit 2). */
 export function toStreamRequest(flags: StreamFlags): StreamRequest {
   if (flags.source === 'csv' && !flags.file) throw new UsageError('--source csv needs --file PATH (Tardis CSV files, .csv or .csv.gz, comma-separated, or a folder)');
   if (flags.record !== undefined && flags.source !== 'live' && flags.source !== 'demo') {
@@ -92,7 +94,7 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
   if (flags.source === 'replay' && (!flags.from || !flags.to)) throw new UsageError('--source replay needs --from and --to (ISO-8601, e.g. 2024-08-08T00:00:00Z)');
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);
-  return {
+  return validateRequest({
     source: flags.source,
     exchange: flags.exchange,
     symbols: flags.symbol.split(',').map((symbol) => symbol.trim()).filter(Boolean),
@@ -110,7 +112,7 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
     speed: parseSpeed(flags.speed),
     seed,
     ...(flags.demoRate !== undefined && { demoMessagesPerSecond: positiveInt(flags.demoRate, '--demoRate') })
-  };
+  });
 }
 
 export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {

@@ -12,7 +12,7 @@ import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
 import { ProcessorLog } from '../logs/processorLog.js';
 import { StreamRunner } from './stream.js';
-import { parseTimeframes } from './timeframes.js';
+import { validateRequest } from './validate.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
 
 export interface EngineOptions {
@@ -98,7 +98,7 @@ export class Engine {
   /** Starts a stream and returns its id (`exchange:SYMBOL`, with a suffix when taken). */
   startStream(request: StreamRequest): string {
     if (this.closed) throw new Error('the engine is closed');
-    const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
+    const normalized = validateRequest(request);
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
     const runner = new StreamRunner(id, normalized, {
       processorUrl: this.processorUrl,
