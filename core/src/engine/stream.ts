@@ -71,7 +71,7 @@ export class StreamRunner {
       status: this.status,
       detail: this.detail,
       failure: this.failure,
-      link: this.link?.status ?? 'connecting',
+      link: this.link?.status ?? (this.active ? 'connecting' : 'closed'),
       messages: this.messages,
       messagesPerSecond: this.rate.rate,
       trades: this.trades,
