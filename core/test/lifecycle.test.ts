@@ -211,3 +211,26 @@ test('`run --json` prints each stream event once and processor log lines once, a
   // info lines of the processor are not shown as warnings on stderr
   assert.doesNotMatch(result.stderr, /\[processor\] warning: .*connected/);
 });
+
+test('with two streams, each processor log line reaches the engine log once, at its own level', { timeout: 60_000 }, async () => {
+  const { Engine } = await import('../index.js');
+  const logDir = tmp('two-streams');
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } } });
+  const processorLines: { level: string; message: string }[] = [];
+  engine.subscribe((event) => event.type === 'log' && event.entry.origin === 'processor' && processorLines.push(event.entry));
+  try {
+    for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
+      engine.startStream({ source: 'demo', exchange: 'binance', symbols: [symbol], dataTypes: ['trades'], timeframes: ['1s'], mode: 'candles', speed: 'max' });
+    }
+    const connected = (symbol: string) => processorLines.filter((line) => line.message.includes(`engine stream binance:${symbol} connected`));
+    await until(() => connected('BTCUSDT').length > 0 && connected('ETHUSDT').length > 0, 30_000, () => JSON.stringify(processorLines));
+    // both links receive every line: still once each, at info
+    await until(() => engine.listStreams().every((stream) => stream.messages > 20), 30_000);
+    assert.deepEqual(connected('BTCUSDT').map((line) => line.level), ['info']);
+    assert.deepEqual(connected('ETHUSDT').map((line) => line.level), ['info']);
+    const messages = processorLines.map((line) => line.message);
+    assert.equal(new Set(messages).size, messages.length, `repeated:\n${messages.join('\n')}`);
+  } finally {
+    await engine.close();
+  }
+});
