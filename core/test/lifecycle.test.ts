@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WebSocketServer } from 'ws';
 import { VENV_PYTHON } from '../src/paths.js';
-import { CLI, collect, runCli } from './helpers/cli.js';
+import { CLI, freePort, runCli } from './helpers/cli.js';
 import { until } from './helpers/until.js';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `tickbridge-${name}-`));
@@ -23,14 +23,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The CLI in its own process group, as a terminal runs it: `-pid` signals reach it, not us. */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; lines: Record<string, any>[] } {
