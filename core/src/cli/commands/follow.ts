@@ -35,7 +35,10 @@ export async function follow(options: FollowOptions): Promise<number> {
 }
 
 async function followWith(options: FollowOptions, signals: StopSignals): Promise<number> {
-  const engine = await Engine.start(options.engine);
+  // A signal while the processor starts ends the run at once: the CLI exits, and the processor,
+  // whose stdin was ours, exits with it.
+  const engine = await Promise.race([Engine.start(options.engine), signals.received.then(() => undefined)]);
+  if (engine === undefined) return signals.exitCode();
   let statsSeen = 0;
   const print = options.json ? printJson : printHuman;
   engine.subscribe((event) => print(event));
