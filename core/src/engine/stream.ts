@@ -129,10 +129,16 @@ export class StreamRunner {
     void this.source?.close();
   }
 
-  /** Once the processor link is up: running, or reconnecting while the exchange is down. */
+  /**
+   * The status from the source and the link: reconnecting while either is down (the link's own
+   * detail first), running once both are up, else still starting.
+   */
   private refreshStatus(detail: string): void {
-    if (!this.active || this.link?.status !== 'connected') return; // starting / the link's own detail stays
-    this.setStatus(this.sourceDown === null ? 'running' : 'reconnecting', this.sourceDown ?? detail);
+    const link = this.link?.status;
+    if (!this.active || link === 'reconnecting') return;
+    if (this.sourceDown !== null) this.setStatus('reconnecting', this.sourceDown);
+    else if (link === 'connected') this.setStatus('running', detail);
+    else this.setStatus('starting', `connecting to the processor at ${this.context.processorUrl}`);
   }
 
   private setStatus(status: StreamStatus, detail: string): void {
