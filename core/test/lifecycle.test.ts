@@ -51,7 +51,7 @@ for (const command of ['run', 'start', 'stream', 'tui']) {
   }
 }
 
-test('SIGTERM, SIGINT and --duration end a run within 5 s while the processor cannot be reached', { timeout: 60_000 }, async () => {
+test('SIGTERM and SIGINT end `stream` within 5 s while the processor cannot be reached; --duration ends `run` on time', { timeout: 60_000 }, async () => {
   const port = await freePort(); // nothing listens there
   for (const [how, expected] of [['SIGTERM', 0], ['SIGINT', 130], ['duration', 0]] as const) {
     const args = ['stream', '--source', 'demo', '--pythonWebSocketUrl', `ws://127.0.0.1:${port}`, '--logDir', tmp('unreachable')];
