@@ -84,6 +84,12 @@ test('a processor that cannot start (its port is taken) fails the run quickly wi
   assert.match(result.stderr, /tickbridge: Python processor exited during start[\s\S]*address already in use/i);
 });
 
+test('without the processor environment: one line saying to run setup, exit 2', async () => {
+  const result = await runCli(['run', '--source', 'demo', '--json', '--logDir', tmp('no-env')], { env: { TICKBRIDGE_PYTHON: '/nonexistent/python' } });
+  assert.equal(result.code, 2, result.stderr);
+  assert.deepEqual(result.stderr.trim().split('\n'), ['tickbridge: Python processor environment not found at /nonexistent/python: run `npm run setup` first']);
+});
+
 test('a processor that refuses the hello (wrong token) fails the stream at once with its message, exit 1', { timeout: 60_000 }, async (t) => {
   const logDir = tmp('refused');
   const processor = spawn(VENV_PYTHON, ['-m', 'market_data_tick_handler', '--host', '127.0.0.1', '--port', '0', '--log-dir', logDir, '--no-persist'], {
