@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .candles import Accumulator, SymbolBars, candle_event
-from .features import apply_book, apply_liquidation, apply_ticker, feature_values
+from .features import apply_book, apply_liquidation, apply_ticker, feature_values, lose_book
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
 from .timeframes import base_length, bucket_start, parse_timeframes
@@ -79,7 +79,8 @@ class StreamProcessor:
             self._handlers = {Trade: self._on_trade, BookSnapshot: self._on_book,
                               DerivativeTicker: self._on_ticker, Liquidation: self._on_liquidation,
                               Disconnect: self._on_disconnect, End: self._on_end}
-        self._handlers[InvalidMessage] = _ignore
+        self._handlers[InvalidMessage] = self._skip_tick if mode == "ticks" else _ignore
+        self._tick_seq = next_seq  # ticks mode: the sequence number of the next message
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class StreamProcessor:
         skip = expected - seq
         if skip >= len(msgs):
             return []
+        self._tick_seq = seq + skip
         events = self.process(msgs[skip:] if skip else msgs)
         self.next_seq = seq + len(msgs)
         return events
@@ -191,7 +193,7 @@ class StreamProcessor:
         self.gap_pending = True
         for s in self.symbols.values():
             s.gaps = [True] * len(s.gaps)
-            s.market.prev = None  # no OFI / return across the outage
+            lose_book(s.market)  # null book features, bars flagged gap, until the next snapshot
             s.version += 1
 
     def _on_end(self, _m: End) -> None:
@@ -217,11 +219,15 @@ class StreamProcessor:
         self._boundary = -(1 << 62)
 
     def _on_tick(self, m: Any) -> None:
-        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m})
+        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m, "seq": self._tick_seq})
+        self._tick_seq += 1
         if type(m) is Trade:
             self.trades_seen += 1
         elif type(m) is End:
             self.ended = True
+
+    def _skip_tick(self, _m: InvalidMessage) -> None:
+        self._tick_seq += 1
 
     # ---- time ----------------------------------------------------------------------------
 
@@ -234,7 +240,7 @@ class StreamProcessor:
             self._boundary = self.base_start + base_us
             self.bar_starts = [bucket_start(t, length) for length in self.lengths]
             for s in self.symbols.values():
-                s.gaps = [self.gap_pending] * len(self.lengths)
+                s.gaps = [self.gap_pending or s.market.book_lost] * len(self.lengths)
                 s.oi_before = [s.market.open_interest] * len(self.lengths)
             return
         for s in self.symbols.values():
@@ -261,7 +267,7 @@ class StreamProcessor:
         if skipped > 0 and market.last_price is not None:
             bar.reset()
             s.oi_before[i] = market.open_interest
-            s.gaps[i] = self.gap_pending
+            s.gaps[i] = self.gap_pending or market.book_lost
             first = start + length
             if skipped > MAX_EMPTY_BARS:
                 out.append({"type": "log", "level": "warning", "message":
@@ -272,7 +278,7 @@ class StreamProcessor:
                 out.append(self._candle(symbol, s, i, empty_start, bar, closed=True, final=False))
         bar.reset()
         s.oi_before[i] = market.open_interest
-        s.gaps[i] = self.gap_pending
+        s.gaps[i] = self.gap_pending or market.book_lost
         s.partial_version[i] = s.version
         s.partial_at[i] = None
 

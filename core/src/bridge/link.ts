@@ -13,7 +13,8 @@ import {
   type LogLevel,
   type ProcessorError,
   type ProcessorState,
-  type ProcessorStats
+  type ProcessorStats,
+  type Tick
 } from './protocol.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'closed';
@@ -30,6 +31,8 @@ export interface LinkHandlers {
   error(error: ProcessorError): void;
   /** `detail` says why: for `reconnecting` the socket's error, for `refused` the processor's own message. */
   status(status: LinkStatus, detail: string): void;
+  /** `mode: "ticks"`: each market message, as the processor processed it. */
+  tick?(tick: Tick): void;
 }
 
 export interface BridgeTuning {
@@ -69,6 +72,8 @@ export class BridgeLink {
   private windowWaiters: (() => void)[] = [];
   private finishWaiter: { seq: number; resolve: () => void } | undefined;
   private readonly lastClosedStart = new Map<string, string>();
+  /** Sequence number of the last tick handed on (ticks mode). */
+  private lastTickSeq = 0;
   private currentStatus: LinkStatus = 'connecting';
   private lastSocketError = '';
   /** Times the connection was re-established after a loss. */
@@ -233,6 +238,13 @@ export class BridgeLink {
       case 'error':
         if (!this.welcomed && REFUSAL_CODES.has(frame.code)) this.refuse(frame.message);
         else this.handlers.error(frame);
+        return;
+      case 'tick':
+        if (typeof frame.seq === 'number') {
+          if (frame.seq <= this.lastTickSeq) return; // had it before the processor restarted
+          this.lastTickSeq = frame.seq;
+        }
+        this.handlers.tick?.(frame);
         return;
     }
   }

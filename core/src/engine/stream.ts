@@ -4,10 +4,11 @@
  */
 import { BridgeLink, type BridgeTuning, type LinkHandlers, type LinkStatus } from '../bridge/link.js';
 import { encodeMessage } from '../bridge/encode.js';
+import type { Tick } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
-import { openSource, type OpenedSource } from '../sources/index.js';
+import { openSource, type OpenedSource, type SourceCounts } from '../sources/index.js';
 import { RateMeter } from './rate.js';
 import { isActive, type StreamInfo, type StreamRequest, type StreamStatus } from './types.js';
 
@@ -26,6 +27,8 @@ export interface StreamContext {
   /** Called on every status change and candle; the engine fans these out. */
   onChange(stream: StreamRunner): void;
   onCandle: LinkHandlers['candle'];
+  /** `mode: "ticks"`: each tick the processor sends back. */
+  onTick?: (tick: Tick) => void;
   onProcessorStats: LinkHandlers['stats'];
   /** Processor log frames (the same line reaches every stream's link: the engine shows it once). */
   onProcessorLog: LinkHandlers['log'];
@@ -78,8 +81,14 @@ export class StreamRunner {
       candles: this.candles,
       lastPrice: this.lastPrice,
       inFlight: this.link?.inFlight ?? 0,
+      skipped: this.skipped(),
       startedAt: this.startedAt
     };
+  }
+
+  private skipped(): SourceCounts {
+    const report = this.source?.report;
+    return { duplicates: report?.duplicates ?? 0, malformed: report?.malformed ?? 0, oversized: report?.oversized ?? 0 };
   }
 
   get active(): boolean {
@@ -166,7 +175,13 @@ export class StreamRunner {
       } else {
         await this.link.finish();
         if (this.halt) throw this.halt;
-        if (!this.stopRequested) this.setStatus('finished', 'source exhausted, all candles processed');
+        const failure = this.stopRequested ? undefined : this.source.report.failure;
+        if (failure !== undefined) {
+          // what was read is processed; the run is still not a success (no data, a truncated file)
+          logger.warn(`${this.id}: ${failure}`);
+          this.failure = { message: failure, usage: false };
+          this.setStatus('failed', failure);
+        } else if (!this.stopRequested) this.setStatus('finished', 'source exhausted, all candles processed');
         else if (this.flushAbandoned) this.setStatus('stopped', `stopped; the processor did not take the last messages within ${FLUSH_DEADLINE_MS / 1000} s`);
         else this.setStatus('stopped', 'stopped after flushing');
       }
@@ -201,6 +216,7 @@ export class StreamRunner {
           context.onCandle(candle);
         },
         stats: context.onProcessorStats,
+        ...(context.onTick && { tick: context.onTick }),
         log: context.onProcessorLog,
         error: (error) =>
           context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`),

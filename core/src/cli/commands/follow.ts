@@ -87,8 +87,10 @@ async function followWith(options: FollowOptions, signals: StopSignals): Promise
   const stats = engine.stats();
   if (options.json) process.stdout.write(`${JSON.stringify({ type: 'end', reason: ended, stats })}\n`);
   else console.log(formatStats(stats));
-  // A refused request is logged at info: say it here, once (other failures were logged as errors).
-  if (ended === 'failed' && info?.failure?.usage) console.error(`tickbridge: ${info.failure.message}`);
+  // The last line says why the run failed (a refused request was only logged at info).
+  if (ended === 'failed') {
+    console.error(info?.failure?.usage ? `tickbridge: ${info.failure.message}` : `tickbridge: stream ${id} failed: ${info?.detail ?? 'unknown error'}`);
+  }
   return code;
 }
 
