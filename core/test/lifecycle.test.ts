@@ -195,6 +195,9 @@ test('a live stream with no market message for --stallAfter is "stalled", then e
   const stalled = cli.lines.find((line) => line.type === 'stream' && line.status === 'stalled')!;
   assert.match(stalled.detail, /no market message for \d+ s from binance \(stalled after 2 s\)/);
   assert.deepEqual(statuses().slice(0, 3), ['starting', 'starting', 'running']);
+  // said on stderr too, once
+  await until(() => /\[engine\] warning: binance:BTCUSDT: stalled: no market message for \d+ s/.test(cli.stderr()), 5_000, cli.stderr);
+  assert.equal(cli.stderr().match(/stalled: /g)?.length, 1);
   process.kill(-cli.child.pid!, 'SIGTERM');
   assert.equal(await exitOf(cli.child), 0, cli.stderr());
 });

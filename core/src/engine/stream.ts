@@ -100,13 +100,17 @@ export class StreamRunner {
     this.rate.sample(this.messages, now);
     if (this.messages !== this.lastProgress.messages) {
       this.lastProgress = { messages: this.messages, at: now };
-      if (this.status === 'stalled') this.refreshStatus('market messages flowing again');
+      if (this.status === 'stalled') {
+        this.context.logger.info(`${this.id}: market messages flowing again`);
+        this.refreshStatus('market messages flowing again');
+      }
       return;
     }
     const stallAfterMs = this.context.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
     const quietMs = now - this.lastProgress.at;
     if (this.status === 'running' && this.source?.live === true && quietMs >= stallAfterMs) {
       this.setStatus('stalled', `no market message for ${Math.round(quietMs / 1000)} s from ${this.request.exchange} (stalled after ${stallAfterMs / 1000} s)`);
+      this.context.logger.warn(`${this.id}: stalled: ${this.detail}`);
     }
   }
 
