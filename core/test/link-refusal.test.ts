@@ -88,3 +88,15 @@ test('reconnect delays are jittered within half to all of the backoff step; the 
   assert.ok(delays.every((d) => d >= 50 && d <= 100), delays.join(','));
   assert.match(sa[0]![1], /connect ECONNREFUSED 127\.0\.0\.1:1; reconnecting$/);
 });
+
+test('an HTTP 500 on the upgrade is not a refusal: the link retries and says what it got', async (t) => {
+  const server = createServer((_request, response) => response.writeHead(500).end());
+  server.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { statuses, handlers } = recorder();
+  const link = new BridgeLink(`ws://127.0.0.1:${(server.address() as { port: number }).port}`, hello, handlers, { reconnectInitialMs: 10 });
+  t.after(() => { link.close(); server.close(); });
+  await until(() => statuses.filter(([status]) => status === 'reconnecting').length >= 2);
+  assert.equal(link.status === 'refused', false);
+  assert.match(statuses[0]![1], /unreachable: answered HTTP 500 Internal Server Error instead of a WebSocket; reconnecting$/);
+});

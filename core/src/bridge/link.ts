@@ -171,16 +171,16 @@ export class BridgeLink {
     ws.on('unexpected-response', (_request, response) => {
       // The processor's HTTP server answered the upgrade with an error status (e.g. 401).
       const status = response.statusCode ?? 0;
-      const why = `the processor at ${this.url} refused the connection (HTTP ${status} ${response.statusMessage ?? ''})`.trimEnd();
-      if (status === 401 || status === 403) this.refuse(why);
+      const answer = `HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd();
+      if (status === 401 || status === 403) this.refuse(`the processor at ${this.url} refused the connection (${answer})`);
       else {
-        this.lastSocketError = why;
+        this.lastSocketError = `answered ${answer} instead of a WebSocket`;
         ws.terminate();
       }
     });
     ws.on('error', (error) => {
-      // the close event that follows decides what to do; the error text explains it
-      this.lastSocketError = error.message;
+      // the close event that follows decides what to do; the first error of the attempt explains it
+      this.lastSocketError ||= error.message;
     });
     ws.on('close', (code, reason) => {
       if (this.ws !== ws || this.closed) return;
