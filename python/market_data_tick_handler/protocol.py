@@ -105,6 +105,8 @@ class Subscribe(_Frame, tag="subscribe"):
     timeframes: list[str] = []
     closed_only: bool = True
     token: str | None = None
+    mode: Literal["candles", "ticks"] = "candles"  # ticks: the stream's market messages
+    history: bool = True  # False: no recent candles first, only what comes next
 
 
 InboundFrame = Union[Hello, Batch, Subscribe]
@@ -202,8 +204,27 @@ class Tick(_Frame, tag="tick"):
     seq: int | None = None
 
 
-OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick]
-AnyFrame = Union[Hello, Batch, Subscribe, Welcome, Ack, Candle, Stats, Log, Error, Tick]
+class StreamSummary(msgspec.Struct, gc=False):
+    """An engine stream connected to the processor, as a consumer is told about it."""
+
+    stream_id: str
+    exchange: str
+    symbols: list[str]
+    timeframes: list[str]
+    mode: Literal["candles", "ticks"]
+
+
+class Subscribed(_Frame, tag="subscribed"):
+    """The first frame a consumer gets: ``history`` candles follow; ``matched`` is false when
+    no running stream (nor kept history) matches the subscription; ``streams`` are those there are."""
+
+    history: int
+    matched: bool
+    streams: list[StreamSummary]
+
+
+OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
+AnyFrame = Union[Hello, Batch, Subscribe, Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
 
 ERROR_CODES = frozenset(
     ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "too_big", "internal")

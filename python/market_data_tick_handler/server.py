@@ -223,6 +223,8 @@ class ProcessorServer:
         session = EngineSession(ws, hello, processor, config=self.config.session, stats=self.stats,
                                 hub=self.hub, wall_clock_us=self.wall_clock_us)
         self.sessions.add(session)
+        if self.hub is not None:
+            self.hub.stream_started(hello)
         log.info("engine stream %s connected (%s %s, %s, next_seq %d%s)", hello.stream_id,
                  hello.exchange, ",".join(hello.symbols), hello.mode, processor.next_seq,
                  ", resumed" if hello.state is not None else "")
@@ -230,6 +232,8 @@ class ProcessorServer:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if self.hub is not None:
+                self.hub.stream_ended(hello)
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:
@@ -244,7 +248,8 @@ class ProcessorServer:
             return
         consumer = Consumer(ws, exchange=sub.exchange or self.config.exchange,
                             symbol=sub.symbol or self.config.symbol, timeframes=sub.timeframes,
-                            closed_only=sub.closed_only, limit=self.hub.queue_limit)
+                            closed_only=sub.closed_only, limit=self.hub.queue_limit,
+                            mode=sub.mode, history=sub.history)
         history = self.hub.add(consumer)
         log.info("consumer %s subscribed to %s %s %s (%d history candles)", ws.remote_address,
                  consumer.exchange, sub.symbol, ",".join(sub.timeframes) or "all timeframes", history)

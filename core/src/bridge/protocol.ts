@@ -93,7 +93,17 @@ export const Subscribe = z.object({
   symbol: z.string(),
   timeframes: z.array(z.string()),
   closed_only: z.boolean(),
-  token: z.string().nullable()
+  token: z.string().nullable(),
+  mode: z.enum(['candles', 'ticks']).default('candles'),
+  history: z.boolean().default(true)
+});
+
+/** The first frame a consumer gets: how many history candles follow, and the streams there are. */
+export const Subscribed = z.object({
+  type: z.literal('subscribed'),
+  history: z.number().int().nonnegative(),
+  matched: z.boolean(),
+  streams: z.array(z.object({ stream_id: z.string(), exchange: z.string(), symbols: z.array(z.string()), timeframes: z.array(z.string()), mode: z.enum(['candles', 'ticks']) }))
 });
 
 /**

@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
+import { addExportCommand } from './commands/export.js';
+import { warmupOptions } from './warmup.js';
 import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 
@@ -19,7 +21,8 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     tuning: toTuning(flags),
     stallAfterMs: parseDuration(flags.stallAfter, '--stallAfter'),
     token: process.env.TICKBRIDGE_TOKEN ?? null,
-    tickWriter: tickWriterFromFlags(flags)
+    tickWriter: tickWriterFromFlags(flags),
+    warmup: warmupOptions(flags.warmup, flags.storeDir)
   };
   if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
   return {
@@ -74,6 +77,7 @@ function buildProgram(): Command {
   addStreamFlags(program.command('tui').description('terminal monitor: start both and watch and steer the streams full-screen (tui/)'))
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
+      flags.warmup ??= '2h';
       // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
       const { runTui } = await import('../../../tui/main.js');
       process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
@@ -98,6 +102,7 @@ function buildProgram(): Command {
       process.exitCode = await runServer(args);
     });
 
+  addExportCommand(program);
   return program;
 }
 

@@ -31,6 +31,7 @@ export interface StreamFlags {
   record?: string;
   storeDir: string;
   redisUrl?: string;
+  warmup?: string;
   speed: string;
   seed: string;
   demoRate?: string;
@@ -60,6 +61,7 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--record <path>', 'live/demo: also write the raw messages received to this capture file (.gz: gzipped)')
     .option('--storeDir <dir>', 'local store of closed candles (<dir>/candles.sqlite)', process.env.TICKBRIDGE_STORE_DIR ?? join(process.cwd(), 'data'))
     .option('--redisUrl <url>', 'publish candles to Redis (redis://host:6379/0)', process.env.REDIS_URL)
+    .option('--warmup <depth>', 'first show the stored candles of the last <depth> (2h; 0: none; tui default 2h)')
     .option('--speed <speed>', 'replay/file pacing: max, or a multiple of real time', 'max')
     .option('--seed <n>', 'demo exchange random seed', '1')
     .option('--demoRate <msgsPerSecond>', 'demo exchange message rate')

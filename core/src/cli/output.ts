@@ -48,7 +48,7 @@ export function jsonLine(event: EngineEvent, closedOnly: boolean): string | unde
   switch (event.type) {
     case 'candle':
       if (closedOnly && !event.candle.closed && !event.candle.final) return undefined;
-      return JSON.stringify({ ...event.candle, stream: event.streamId });
+      return JSON.stringify({ ...event.candle, stream: event.streamId, ...(event.history && { history: true }), ...(event.afterGap && { after_gap: true }) });
     case 'tick':
       return JSON.stringify({ ...event.tick, stream: event.streamId });
     case 'stats':

@@ -14,6 +14,7 @@ import { ProcessorLog } from '../logs/processorLog.js';
 import { StreamRunner } from './stream.js';
 import { validateRequest } from './validate.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
+import { loadStoredCandles, WarmStart, type WarmupOptions } from './warmup.js';
 
 export interface EngineOptions {
   /** Run and supervise the Python processor, or connect to one already running at `url`. */
@@ -30,6 +31,8 @@ export interface EngineOptions {
   tickWriter?: TickWriter;
   /** A live stream with no market message this long is `stalled` (default 30 s). */
   stallAfterMs?: number;
+  /** Show each new stream's stored candles first (warmup.ts). */
+  warmup?: WarmupOptions;
 }
 
 type Listener = (event: EngineEvent) => void;
@@ -100,6 +103,7 @@ export class Engine {
     if (this.closed) throw new Error('the engine is closed');
     const normalized = validateRequest(request);
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
+    const warm = this.warmStart(id, normalized);
     const runner = new StreamRunner(id, normalized, {
       processorUrl: this.processorUrl,
       token: this.options.token ?? null,
@@ -109,7 +113,8 @@ export class Engine {
       onChange: (stream) => this.emit({ type: 'stream', stream: stream.info() }),
       onCandle: (candle) => {
         if (candle.closed) this.candles++;
-        this.emit({ type: 'candle', streamId: id, candle });
+        if (warm) warm.live(candle);
+        else this.emit({ type: 'candle', streamId: id, candle });
       },
       onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
       onProcessorStats: (stats) => {
@@ -122,6 +127,17 @@ export class Engine {
     this.emit({ type: 'stream', stream: runner.info() });
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
+  }
+
+  private warmStart(id: string, request: StreamRequest): WarmStart | undefined {
+    const options = this.options.warmup;
+    // Finite sources (file, replay, csv) start their dataset from its beginning: no warm start.
+    if (!options || request.mode !== 'candles' || (request.source !== 'live' && request.source !== 'demo')) return undefined;
+    const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, candle, ...marks }));
+    const python = 'launch' in this.options.processor ? this.options.processor.launch.python : undefined;
+    warm.begin(loadStoredCandles({ ...(python && { python }), ...options }, request), (error) =>
+      this.logger.warn(`${id}: warm start skipped: cannot read the store ${options.storeDir} (${error.message})`));
+    return warm;
   }
 
   /** Stops a stream; with `flush`, its open bars are emitted as final first. */
