@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { BridgeLink, type LinkHandlers, type LinkStatus } from '../src/bridge/link.js';
 import { until } from './helpers/until.js';
 
-const hello = { stream_id: 's1', exchange: 'binance', symbols: ['BTCUSDT'], timeframes: ['1m'], mode: 'candles' as const, live: false };
+const hello = { stream_id: 's1', exchange: 'binance', symbols: ['BTCUSDT'], timeframes: ['1m'], mode: 'candles' as const, live: false, run_id: 'r1', source: 'file' as const, dataset: null };
 
 function recorder() {
   const statuses: [LinkStatus, string][] = [];
@@ -39,6 +39,18 @@ test('an error frame refusing the hello ends the link with the processor\'s mess
   assert.equal(link.push('{}'), undefined, 'a refused link takes nothing more and never blocks');
   await link.finish();
   assert.equal(server.connections(), 1);
+});
+
+test('store_failed after the welcome ends a running stream with the processor\'s message', async (t) => {
+  const server = await peer((socket) => socket.once('message', () => {
+    socket.send(JSON.stringify({ type: 'welcome', v: 1, stream_id: 's1', server: 'test' }));
+    socket.send(JSON.stringify({ type: 'error', code: 'store_failed', message: 'the local store cannot be written', seq: null }));
+  }));
+  const { statuses, handlers } = recorder();
+  const link = new BridgeLink(server.url, hello, handlers, { reconnectInitialMs: 10 });
+  t.after(async () => { link.close(); await server.close(); });
+  await until(() => link.status === 'refused');
+  assert.deepEqual(statuses.at(-1), ['refused', 'the local store cannot be written']);
 });
 
 test('a close 1008 before the welcome is a refusal; a drop after it reconnects with the socket\'s reason', async (t) => {

@@ -21,6 +21,8 @@ export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused'
 
 /** Error codes with which the processor refuses a stream for good: reconnecting cannot help. */
 const REFUSAL_CODES: ReadonlySet<string> = new Set(['bad_hello', 'unauthorized']);
+/** Error codes that end a running stream: the processor can no longer keep what it acknowledges. */
+const FATAL_CODES: ReadonlySet<string> = new Set(['store_failed']);
 /** Close codes the processor refuses a hello with (1002 protocol error, 1008 policy: the token). */
 const REFUSAL_CLOSE_CODES: ReadonlySet<number> = new Set([1002, 1008]);
 
@@ -236,7 +238,7 @@ export class BridgeLink {
         this.handlers.log(frame.level, frame.message);
         return;
       case 'error':
-        if (!this.welcomed && REFUSAL_CODES.has(frame.code)) this.refuse(frame.message);
+        if ((!this.welcomed && REFUSAL_CODES.has(frame.code)) || FATAL_CODES.has(frame.code)) this.refuse(frame.message);
         else this.handlers.error(frame);
         return;
       case 'tick':
