@@ -3,6 +3,8 @@
  */
 export { Engine, type EngineOptions } from './src/engine/engine.js';
 export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus } from './src/engine/types.js';
+export { STREAM_STATUSES, isActive, type StatusEntry } from './src/contract/vocabulary.js';
+export { fieldProblem, validateRequest, type RequestField } from './src/engine/validate.js';
 export { DEFAULT_TIMEFRAMES, parseTimeframes, timeframeSeconds } from './src/engine/timeframes.js';
 export type { Candle, FeatureName, ProcessorStats, StreamMode } from './src/bridge/protocol.js';
 export { FEATURE_NAMES } from './src/bridge/protocol.js';

@@ -39,7 +39,7 @@ describe('streams in their own workers', () => {
     await until(() => info(demoId).trades > 0, 20_000, () => JSON.stringify(info(demoId)));
     const liveId = engine.startStream(live);
     // offline, the real host does not resolve: the stream reconnects and names it
-    await until(() => info(liveId).status === 'source-reconnecting', 20_000, () => JSON.stringify(info(liveId)));
+    await until(() => info(liveId).status === 'reconnecting', 20_000, () => JSON.stringify(info(liveId)));
     await until(() => logOf(liveId).some((line) => line.includes('stream.binance.com')), 20_000, () => logOf(liveId).join('\n'));
     const demoTrades = info(demoId).trades;
     await until(() => info(demoId).trades >= demoTrades + 50, 20_000);

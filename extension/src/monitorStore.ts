@@ -1,16 +1,15 @@
 /**
  * What the extension knows about the engine, kept from its events: runs, bars per run and
  * timeframe (bounded), logs (bounded) and totals. Everything is keyed by the run id, so a
- * restarted stream starts with no bars (an earlier run's bars are never shown under it). Pure: no `vscode`, no timers; the host feeds it
- * engine events and reads snapshots for the monitor, the tree and the status bar.
+ * restarted stream starts with no bars (an earlier run's bars are never shown under it).
+ * Pure: no `vscode`, no timers; the host feeds it engine events and reads snapshots for the
+ * monitor, the tree and the status bar.
  */
-import type { Candle, EngineEvent, StreamInfo } from '../../core/index.js';
+import { isActive, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
 export { upsertBar };
-
-export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['starting', 'running', 'source-reconnecting']);
 
 export interface StoreLimits {
   readonly barsPerTimeframe: number;
@@ -48,7 +47,7 @@ export function toStreamView(info: StreamInfo): StreamView {
     label: streamLabel(info),
     status: info.status,
     detail: info.detail,
-    active: ACTIVE_STATUSES.has(info.status),
+    active: isActive(info.status),
     messages: info.messages,
     messagesPerSecond: info.messagesPerSecond,
     candles: info.candles,
@@ -56,6 +55,13 @@ export function toStreamView(info: StreamInfo): StreamView {
     timeframes: [...info.request.timeframes]
   };
 }
+
+/** The newest stream a user should look at (failed, stalled, reconnecting), or null. */
+function needsAttention(views: readonly StreamView[]): Totals['attention'] {
+  const view = [...views].reverse().find((v) => ATTENTION.has(v.status));
+  return view ? { status: view.status, text: `${view.id} ${view.status}: ${view.detail}` } : null;
+}
+const ATTENTION: ReadonlySet<string> = new Set(['failed', 'stalled', 'reconnecting']);
 
 export class MonitorStore {
   private readonly streams = new Map<string, StreamInfo>();
@@ -134,7 +140,8 @@ export class MonitorStore {
     return {
       running: views.filter((view) => view.active).length,
       messagesPerSecond: views.some((view) => view.active) ? this.messagesPerSecond : 0,
-      processor: this.processor
+      processor: this.processor,
+      attention: needsAttention(views)
     };
   }
 
@@ -147,7 +154,7 @@ export class MonitorStore {
     const known = wanted === null ? undefined : this.streams.get(wanted);
     if (known) {
       const newest = views.filter((view) => view.stream === known.id).pop();
-      return newest && newest.active && !ACTIVE_STATUSES.has(known.status) ? newest.id : known.runId;
+      return newest && newest.active && !isActive(known.status) ? newest.id : known.runId;
     }
     const active = views.filter((view) => view.active);
     return (active[active.length - 1] ?? views[views.length - 1])?.id ?? null;

@@ -100,7 +100,7 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'stream':
         streams = upsertStream(streams, event.stream);
         if (event.stream.request.source === 'live') {
-          if (event.stream.status === 'source-reconnecting') offline ??= offlineNotice(event.stream.request.exchange);
+          if (event.stream.status === 'reconnecting' && event.stream.link === 'connected') offline ??= offlineNotice(event.stream.request.exchange);
           else if (event.stream.status === 'running' && event.stream.messages > 0) offline = null;
         }
         break;

@@ -135,7 +135,7 @@ test('an unreachable live exchange raises the offline notice with the demo hint;
   assert.match(state.data.offline ?? '', /binance cannot be reached.*npm start -- --source demo/);
   state = run([engine({ type: 'stream', stream: { ...live, status: 'running', messages: 50 } })], state);
   assert.equal(state.data.offline, null);
-  state = run([engine({ type: 'stream', stream: { ...live, status: 'source-reconnecting' } })], state);
+  state = run([engine({ type: 'stream', stream: { ...live, status: 'reconnecting', link: 'connected' } })], state);
   assert.match(state.data.offline ?? '', /cannot be reached/);
 });
 

@@ -8,11 +8,15 @@ import type { Tick } from '../bridge/protocol.js';
 import type { Logger } from '../logs/logger.js';
 import type { RunIdentity } from '../persist/run.js';
 import type { TickWriter } from '../persist/types.js';
-import type { FromWorker, WorkerOutcome, WorkerProgress } from '../sources/worker/protocol.js';
-import { receiveMessage } from '../sources/worker/protocol.js';
 import { startStreamWorker, type StreamWorker } from '../sources/worker/host.js';
+import { receiveMessage, type FromWorker, type WorkerOutcome, type WorkerProgress } from '../sources/worker/protocol.js';
 import { RateMeter } from './rate.js';
-import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
+import { isActive, type StreamInfo, type StreamRequest, type StreamStatus } from './types.js';
+
+/** How long a stop with flush waits for the processor to take what was read (the link may be down). */
+const FLUSH_DEADLINE_MS = 2_000;
+/** Default for `stallAfterMs`: a live stream with no market message this long is `stalled`. */
+export const DEFAULT_STALL_AFTER_MS = 30_000;
 
 const NO_PROGRESS: WorkerProgress = { messages: 0, trades: 0, lastPrice: null, inFlight: 0, skipped: { duplicates: 0, malformed: 0, oversized: 0 } };
 
@@ -29,6 +33,10 @@ export interface StreamContext {
   /** `mode: "ticks"`: each tick the processor sends back. */
   onTick?: (tick: Tick) => void;
   onProcessorStats: LinkHandlers['stats'];
+  /** Processor log frames (the same line reaches every stream's link: the engine shows it once). */
+  onProcessorLog: LinkHandlers['log'];
+  /** Live sources: no market message for this long makes the stream `stalled`. */
+  stallAfterMs?: number;
 }
 
 export class StreamRunner {
@@ -36,8 +44,16 @@ export class StreamRunner {
   private stopRequested = false;
   private readonly rate = new RateMeter();
   private status: StreamStatus = 'starting';
-  private detail = 'opening source';
-  private linkStatus: LinkStatus = 'connecting';
+  private detail = 'opening the source';
+  /** Set when the stream must end as failed (the processor refused it); the worker is stopped. */
+  private halt: Error | undefined;
+  /** Why the exchange connection is down (a disconnect was read), or null while it is up. */
+  private sourceDown: string | null = null;
+  private flushAbandoned = false;
+  private lastProgress = { messages: 0, at: performance.now() };
+  /** Set once the source is open: a live (or demo) source. */
+  private live = false;
+  private linkStatus: LinkStatus | undefined;
   private progress = NO_PROGRESS;
   private candles = 0;
   private failure: StreamInfo['failure'] = null;
@@ -64,7 +80,7 @@ export class StreamRunner {
       status: this.status,
       detail: this.detail,
       failure: this.failure,
-      link: this.linkStatus,
+      link: this.linkStatus ?? (this.active ? 'connecting' : 'closed'),
       messages: progress.messages,
       messagesPerSecond: this.rate.rate,
       trades: progress.trades,
@@ -81,12 +97,27 @@ export class StreamRunner {
   }
 
   get active(): boolean {
-    return this.status === 'starting' || this.status === 'running' || this.status === 'source-reconnecting';
+    return isActive(this.status);
   }
 
-  /** Samples messages/s; the engine calls it once a second. */
-  sampleRate(): number {
-    return this.rate.sample(this.progress.messages);
+  /** Samples messages/s and checks for a stall; the engine calls it about once a second. */
+  tick(now = performance.now()): void {
+    const { messages } = this.progress;
+    this.rate.sample(messages, now);
+    if (messages !== this.lastProgress.messages) {
+      this.lastProgress = { messages, at: now };
+      if (this.status === 'stalled') {
+        this.context.logger.info(`${this.id}: market messages flowing again`);
+        this.refreshStatus('market messages flowing again');
+      }
+      return;
+    }
+    const stallAfterMs = this.context.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+    const quietMs = now - this.lastProgress.at;
+    if (this.status === 'running' && this.live && quietMs >= stallAfterMs) {
+      this.setStatus('stalled', `no market message for ${Math.round(quietMs / 1000)} s from ${this.request.exchange} (stalled after ${stallAfterMs / 1000} s)`);
+      this.context.logger.warn(`${this.id}: stalled: ${this.detail}`);
+    }
   }
 
   /**
@@ -97,7 +128,34 @@ export class StreamRunner {
     if (!this.active) return;
     this.stopRequested = true;
     this.worker?.send({ type: 'stop', flush });
+    // The processor may be unreachable: a flush never waits longer than this.
+    const deadline = flush
+      ? setTimeout(() => {
+          this.flushAbandoned = true;
+          this.worker?.send({ type: 'close-link' });
+        }, FLUSH_DEADLINE_MS)
+      : undefined;
     await this.done;
+    clearTimeout(deadline);
+  }
+
+  /** Ends the stream as failed with this message (e.g. the processor refused it). */
+  private fail(error: Error): void {
+    if (this.halt || !this.active) return;
+    this.halt = error;
+    this.worker?.send({ type: 'stop', flush: false });
+  }
+
+  /**
+   * The status from the source and the link: reconnecting while either is down (the link's own
+   * detail first), running once both are up, else still starting.
+   */
+  private refreshStatus(detail: string): void {
+    const link = this.linkStatus;
+    if (!this.active || link === 'reconnecting') return;
+    if (this.sourceDown !== null) this.setStatus('reconnecting', this.sourceDown);
+    else if (link === 'connected') this.setStatus('running', detail);
+    else this.setStatus('starting', `connecting to the processor at ${this.context.processorUrl}`);
   }
 
   private setStatus(status: StreamStatus, detail: string): void {
@@ -113,8 +171,8 @@ export class StreamRunner {
       {
         streamId: this.id,
         spec: request,
-        processorUrl: context.processorUrl,
         run: this.runInfo,
+        processorUrl: context.processorUrl,
         token: context.token,
         tuning: context.tuning,
         forwardMessages: context.tickWriter !== undefined
@@ -124,7 +182,7 @@ export class StreamRunner {
     const { outcome, progress } = await this.worker.ended;
     if (progress) this.progress = progress;
     this.linkStatus = 'closed';
-    this.end(outcome);
+    this.end(this.halt ? { kind: 'failed', message: this.halt.message, usage: false } : outcome);
   }
 
   private end(outcome: WorkerOutcome): void {
@@ -139,11 +197,14 @@ export class StreamRunner {
         } else this.setStatus('finished', 'source exhausted, all candles processed');
         return;
       case 'stopped':
-        this.setStatus('stopped', outcome.beforeOpen ? 'stopped before the source opened' : outcome.flushed ? 'stopped after flushing' : 'stopped');
+        if (outcome.beforeOpen) this.setStatus('stopped', 'stopped before the source opened');
+        else if (!outcome.flushed) this.setStatus('stopped', 'stopped');
+        else if (this.flushAbandoned) this.setStatus('stopped', `stopped; the processor did not take the last messages within ${FLUSH_DEADLINE_MS / 1000} s`);
+        else this.setStatus('stopped', 'stopped after flushing');
         return;
       case 'failed':
         // A refused request is reported through the stream status (the CLI prints it once).
-        logger.log(outcome.usage ? 'info' : 'error', `${this.id}: ${outcome.usage ? 'refused: ' : ''}${outcome.message}`);
+        logger.log(outcome.usage ? 'info' : 'error', `${this.id} ${outcome.usage ? 'refused' : 'failed'}: ${outcome.message}`);
         this.failure = { message: outcome.message, usage: outcome.usage };
         this.setStatus('failed', outcome.message);
         return;
@@ -154,7 +215,8 @@ export class StreamRunner {
     const { context } = this;
     switch (message.type) {
       case 'opened':
-        if (!this.stopRequested) this.setStatus('running', `${this.request.source} source open`);
+        this.live = message.live;
+        if (!this.stopRequested) this.setStatus('starting', `${this.request.source} source open; connecting to the processor at ${context.processorUrl}`);
         return;
       case 'warn':
         context.logger.warn(`${this.id}: ${message.message}`);
@@ -168,17 +230,20 @@ export class StreamRunner {
       case 'source-down':
         if (message.first && this.request.source === 'live') {
           // The very first message is a disconnect: the exchange was never reached.
-          context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
+          this.sourceDown = `${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying`;
+          context.logger.warn(`${this.id}: ${this.sourceDown}. Without internet, try --source demo`);
+        } else {
+          this.sourceDown = `the ${this.request.exchange} connection dropped; reconnecting`;
         }
-        if (this.active) this.setStatus('source-reconnecting', 'the exchange connection dropped; reconnecting');
+        this.refreshStatus('');
         return;
       case 'source-up':
-        if (this.status === 'source-reconnecting') this.setStatus('running', 'exchange connection restored');
+        this.sourceDown = null;
+        this.refreshStatus(`the ${this.request.exchange} connection is back`);
         return;
       case 'link-status':
         this.linkStatus = message.status;
-        context.logger.log(message.status === 'reconnecting' ? 'warning' : 'info', `${this.id}: processor link ${message.status}: ${message.detail}`);
-        context.onChange(this);
+        this.onLinkStatus(message.status, message.detail);
         return;
       case 'candle':
         if (message.candle.closed) this.candles++;
@@ -191,13 +256,33 @@ export class StreamRunner {
         context.onProcessorStats(message.stats);
         return;
       case 'processor-log':
-        context.logger.log(message.level, message.message, 'processor');
+        context.onProcessorLog(message.level, message.message);
         return;
       case 'processor-error': {
         const { error } = message;
         context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`);
         return;
       }
+    }
+  }
+
+  private onLinkStatus(status: LinkStatus, detail: string): void {
+    const { logger } = this.context;
+    switch (status) {
+      case 'refused':
+        this.fail(new Error(detail));
+        return;
+      case 'reconnecting':
+        // once per cause, not once per attempt
+        logger.log(this.detail === detail ? 'debug' : 'warning', `${this.id}: processor link: ${detail}`);
+        if (this.active) this.setStatus('reconnecting', detail);
+        return;
+      case 'connected':
+        logger.info(`${this.id}: processor link connected: ${detail}`);
+        this.refreshStatus(`streaming into the processor at ${this.context.processorUrl}`);
+        return;
+      default:
+        logger.debug(`${this.id}: processor link ${status}: ${detail}`);
     }
   }
 }

@@ -5,13 +5,15 @@ import type { LogEntry } from '../logs/logger.js';
 import type { PersistStats } from '../persist/types.js';
 import type { SourceCounts, SourceSpec } from '../sources/index.js';
 import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
+import type { StreamStatus } from '../contract/vocabulary.js';
 
 export interface StreamRequest extends SourceSpec {
   timeframes: string[];
   mode: StreamMode;
 }
 
-export type StreamStatus = 'starting' | 'running' | 'source-reconnecting' | 'finished' | 'stopped' | 'failed';
+export type { StreamStatus } from '../contract/vocabulary.js';
+export { isActive } from '../contract/vocabulary.js';
 
 export interface StreamInfo {
   /** The stream (`exchange:SYMBOL`): the runs of a restart share it. */

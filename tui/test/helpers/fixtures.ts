@@ -1,5 +1,5 @@
 // Engine-shaped test data: streams, candles, stats and a fake engine the App can drive.
-import { FEATURE_NAMES, type Candle, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
+import { FEATURE_NAMES, isActive, validateRequest, type Candle, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
 import type { EngineControl } from '../../engineApi.js';
 
 export const DEMO_REQUEST: StreamRequest = {
@@ -121,6 +121,7 @@ export class FakeEngine implements EngineControl {
 
   startStream(request: StreamRequest): string {
     if (request.exchange === 'nowhere') throw new Error('unknown exchange "nowhere"');
+    validateRequest(request); // the engine's own checks, as Engine.startStream runs them
     this.started.push(request);
     const id = `${request.exchange}:${request.symbols.join(',')}`;
     this.emit({ type: 'stream', stream: { ...stream(id), request } });
@@ -139,7 +140,7 @@ export class FakeEngine implements EngineControl {
   }
 
   clearFinished(): string[] {
-    const ended = [...this.streams.values()].filter((info) => !['starting', 'running', 'source-reconnecting'].includes(info.status)).map((info) => info.runId);
+    const ended = [...this.streams.values()].filter((info) => !isActive(info.status)).map((info) => info.runId);
     for (const runId of ended) this.streams.delete(runId);
     if (ended.length > 0) this.emit({ type: 'cleared', runIds: ended });
     return ended;
