@@ -21,8 +21,8 @@ export interface StreamWorker {
 }
 
 /** Starts a stream's worker; `receive` gets every message but `ended`, which resolves `ended`. */
-export function startStreamWorker(start: WorkerStart, receive: (message: Exclude<FromWorker, { type: 'ended' }>) => void): StreamWorker {
-  const worker = new Worker(workerEntry(), { workerData: start });
+export function startStreamWorker(start: WorkerStart, receive: (message: Exclude<FromWorker, { type: 'ended' }>) => void, entry = workerEntry()): StreamWorker {
+  const worker = new Worker(entry, { workerData: start });
   let settled = false;
   const ended = new Promise<{ outcome: WorkerOutcome; progress: WorkerProgress | null }>((resolve) => {
     const finish = (outcome: WorkerOutcome, progress: WorkerProgress | null) => {
