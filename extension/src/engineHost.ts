@@ -60,9 +60,9 @@ export class EngineHost {
     return this.engine?.clearFinished(runId) ?? [];
   }
 
-  /** Ids of the streams that are still active. */
+  /** Ids of the streams that are still active (one active run per stream id). */
   activeIds(): string[] {
-    return this.store.streamViews().filter((view) => view.active).map((view) => view.id);
+    return this.store.streamViews().filter((view) => view.active).map((view) => view.stream);
   }
 
   /** Stops every stream and the processor; the host is unusable afterwards. */
