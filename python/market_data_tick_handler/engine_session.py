@@ -19,7 +19,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from . import SERVER_NAME
-from .processor import SeqGap, StreamProcessor
+from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
 from .protocol import (PROTOCOL_VERSION, Batch, Hello, InvalidMessage, decode_batch_leniently,
                        encode, inbound_decoder)
 from .stats import Stats
@@ -38,6 +38,7 @@ class SessionConfig:
     default_timeframes: tuple[str, ...] = ("15s", "1m", "5m", "15m")
     partial_interval_ms: int = 250
     close_grace_ms: int = 2000
+    lateness_ms: int = DEFAULT_LATENESS_US // 1000
     token: str | None = None
     drain_timeout_s: float = 5.0
 
@@ -83,7 +84,8 @@ def processor_for(hello: Hello, config: SessionConfig) -> StreamProcessor:
             exchange=hello.exchange, timeframes=hello.timeframes or list(config.default_timeframes),
             mode=hello.mode, live=hello.live, next_seq=hello.next_seq,
             close_grace_us=config.close_grace_ms * 1000,
-            partial_interval_us=config.partial_interval_ms * 1000)
+            partial_interval_us=config.partial_interval_ms * 1000,
+            lateness_us=config.lateness_ms * 1000)
         if hello.state is not None:
             processor.restore(hello.state)
             if processor.next_seq != hello.next_seq:  # the state is the processor's own truth

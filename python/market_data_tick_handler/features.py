@@ -23,8 +23,9 @@ class MarketState:
 
     ``book``: ``(spread_bps, mid, weighted_mid, obi_5)`` of the last book snapshot, or
     ``None`` when it had an empty side (or there was none yet).
-    ``prev``: ``(bid1, bid_qty1, ask1, ask_qty1, mid)`` of the last *valid* snapshot, the
-    reference of the next OFI / log-return term; reset by a disconnect.
+    ``prev``: ``(bid1, bid_qty1, ask1, ask_qty1, mid)`` of the last *valid* snapshot received,
+    the reference of the next OFI / log-return term; reset by a disconnect.
+    The other values are those at the end of the last closed interval (``carry``).
     """
 
     __slots__ = ("last_price", "book", "prev", "funding_rate", "mark_price", "index_price",
@@ -50,6 +51,27 @@ class MarketState:
             "open_interest": self.open_interest,
         }
 
+    def carry(self, acc: Accumulator) -> None:
+        """An interval closed: its newest trade, book and ticker values become the carried ones."""
+        if acc.trades:
+            self.last_price = acc.close
+        if acc.book_ts is not None:
+            self.book = acc.book
+        if acc.funding_last is not None:
+            self.funding_rate = acc.funding_last
+        if acc.mark_last is not None:
+            self.mark_price = acc.mark_last
+        if acc.index_last is not None:
+            self.index_price = acc.index_last
+        if acc.oi_last is not None:
+            self.open_interest = acc.oi_last
+
+    def copy(self) -> MarketState:
+        twin = MarketState.__new__(MarketState)
+        for name in MarketState.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketState:
         state = cls()
@@ -63,11 +85,16 @@ class MarketState:
         return state
 
 
-def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: Accumulator) -> None:
-    """A book snapshot: updates the carried book features and adds the OFI term e_n and the
-    squared log return of the mid to ``acc`` (Cont, Kukanov & Stoikov 2014)."""
+def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: Accumulator,
+               ts: int) -> None:
+    """A book snapshot stamped ``ts``: the book features of ``acc`` (the interval holding ``ts``)
+    when it is the interval's newest, and the OFI term e_n and the squared log return of the mid
+    against the previous valid snapshot received (Cont, Kukanov & Stoikov 2014)."""
+    newest = acc.book_ts is None or ts >= acc.book_ts
     if not bids or not asks:
-        market.book = None  # null book features; skipped for ofi / realized_vol
+        if newest:
+            acc.book = None  # null book features; skipped for ofi / realized_vol
+            acc.book_ts = ts
         return
     b, bq = bids[0]
     a, aq = asks[0]
@@ -83,7 +110,9 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
         ask_qty = sum([level[1] for level in asks[:BOOK_LEVELS_FOR_OBI]])
     depth_qty = bid_qty + ask_qty
     obi = (bid_qty - ask_qty) / depth_qty if depth_qty > 0 else None
-    market.book = (spread_bps, mid, weighted_mid, obi)
+    if newest:
+        acc.book = (spread_bps, mid, weighted_mid, obi)
+        acc.book_ts = ts
 
     prev = market.prev
     if prev is not None:
@@ -106,22 +135,21 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
 
 
 def apply_ticker(
-    market: MarketState,
     acc: Accumulator,
     funding_rate: float | None,
     mark_price: float | None,
     index_price: float | None,
     open_interest: float | None,
 ) -> None:
-    """A derivative ticker: each non-null value replaces the carried one."""
+    """A derivative ticker: each non-null value replaces the interval's last one (carried
+    into the market state when the interval closes)."""
     if funding_rate is not None:
-        market.funding_rate = funding_rate
+        acc.funding_last = funding_rate
     if mark_price is not None:
-        market.mark_price = mark_price
+        acc.mark_last = mark_price
     if index_price is not None:
-        market.index_price = index_price
+        acc.index_last = index_price
     if open_interest is not None:
-        market.open_interest = open_interest
         acc.oi_last = open_interest
 
 

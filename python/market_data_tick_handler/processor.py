@@ -5,10 +5,13 @@ wall-clock work (live closes, throttled partials) happens only in ``on_clock(now
 ``partials(now_us)`` with the time the caller passes. Its whole state round-trips through
 ``snapshot()`` / ``restore()`` as JSON, which is what the protocol's acks carry.
 
-Time model: one stream clock (exchange ``ts``). Every symbol's bars cover the same epoch-
-aligned intervals; a message whose ``ts`` reaches the end of the open base bucket closes it
-for every symbol (and the bars of every timeframe that end there). A message older than the
-open bucket (late) is counted in the open bucket.
+Time model (docs/features.md, "Time model"): every message is bucketed by its own exchange
+time, per symbol. A symbol's bars close when its watermark (its newest exchange time minus the
+allowed lateness) passes their end, or, on live sources, when the wall clock passes end +
+grace; never because another symbol moved. A message for a closed bar is late: dropped and
+counted. A trade far older than the run's start (pushed on subscribe) is old: set aside and
+counted. A message whose exchange time is far from its local receive time is implausible:
+rejected and counted.
 """
 
 from __future__ import annotations
@@ -16,14 +19,23 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .candles import Accumulator, SymbolBars, candle_event
-from .features import apply_book, apply_liquidation, apply_ticker, feature_values
+from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
 from .timeframes import base_length, bucket_start, parse_timeframes
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 MAX_EMPTY_BARS = 50_000
-"""Empty bars emitted per symbol and timeframe when time jumps; more are skipped (logged)."""
+"""Empty bars one clock jump (one message, one wall-clock tick) may emit, over all symbols and
+timeframes of the stream; the oldest of a larger jump are skipped (logged)."""
+DEFAULT_LATENESS_US = 250_000
+"""Allowed lateness: a symbol's bar closes once a message of that symbol is this much newer than
+the bar's end (the captures' latest on-time messages are 88 ms behind, docs/features.md)."""
+OLD_MESSAGE_US = 10_000_000
+"""A trade or liquidation stamped more than this before the run's start (the first message's
+local receive time) was pushed on subscribe: it is set aside, never opens a bar."""
+MAX_CLOCK_SKEW_US = 3_600_000_000
+"""A message whose exchange time is more than this away from its local receive time is rejected."""
 
 
 def _ignore(_msg: Any) -> None:
@@ -50,9 +62,12 @@ class StreamProcessor:
         next_seq: int = 1,
         close_grace_us: int = 2_000_000,
         partial_interval_us: int = 250_000,
+        lateness_us: int = 0,
     ) -> None:
         if mode not in ("candles", "ticks"):
             raise ValueError(f'mode must be "candles" or "ticks", got {mode!r}')
+        if lateness_us < 0:
+            raise ValueError(f"lateness must be >= 0, got {lateness_us} us")
         self.exchange = exchange
         self.mode = mode
         self.live = live
@@ -62,14 +77,15 @@ class StreamProcessor:
         self.base_us = base_length(self.lengths)
         self.close_grace_us = close_grace_us
         self.partial_interval_us = partial_interval_us
+        self.lateness_us = lateness_us
         self.next_seq = next_seq
         self.symbols: dict[str, SymbolBars] = {}
-        self.base_start: int | None = None
-        self.bar_starts: list[int] = [0] * len(self.lengths)
         self.gap_pending = False
+        self.run_start: int | None = None  # local receive time of the run's first message
+        self.counts = {"late": 0, "old": 0, "implausible": 0}
         self.trades_seen = 0
         self.ended = False  # set by an `end` message; the caller acks and clears it
-        self._boundary = -(1 << 62)  # end of the open base bucket (first message starts it)
+        self._empty_budget = MAX_EMPTY_BARS
         self._out: list[dict[str, Any]] = []
         self._handlers: dict[type, Callable[[Any], None]]
         if mode == "ticks":
@@ -105,34 +121,38 @@ class StreamProcessor:
         return events
 
     def on_clock(self, now_us: int) -> list[dict[str, Any]]:
-        """Live streams: closes the bars whose end + grace is at or before the wall clock."""
-        if self.live and self.mode == "candles" and self.base_start is not None:
+        """Live streams: closes every symbol's bars whose end + grace is at or before the wall
+        clock."""
+        if self.live and self.mode == "candles":
+            self._empty_budget = MAX_EMPTY_BARS
             t = now_us - self.close_grace_us
-            if t >= self._boundary:
-                self._advance(t)
+            for symbol, s in self.symbols.items():
+                if s.max_ts is not None and (s.closed_until is None or t >= s.closed_until + self.base_us):
+                    self._close_until(symbol, s, t)
         return self._drain()
 
     def partials(self, now_us: int) -> list[dict[str, Any]]:
-        """Updates (``closed: false``) of open bars that changed since their last update, at
-        most one per symbol and timeframe per partial interval."""
-        if self.mode != "candles" or self.base_start is None:
+        """Updates (``closed: false``) of each symbol's newest open bars that changed since their
+        last update, at most one per symbol and timeframe per partial interval."""
+        if self.mode != "candles":
             return []
         out = []
         interval = self.partial_interval_us
         for symbol, s in self.symbols.items():
             version = s.version
+            if s.max_ts is None:
+                continue
             for i, last_version in enumerate(s.partial_version):
                 if last_version == version:
                     continue
                 at = s.partial_at[i]
                 if at is not None and now_us - at < interval:
                     continue
-                acc = s.bars[i].copy()
-                acc.absorb(s.base)
                 s.partial_version[i] = version
                 s.partial_at[i] = now_us
-                if acc.trades or s.market.last_price is not None:
-                    out.append(self._candle(symbol, s, i, self.bar_starts[i], acc, closed=False, final=False))
+                start, acc, market = self._open_bar(s, i)
+                if acc.trades or market.last_price is not None:
+                    out.append(self._candle(symbol, s, i, start, acc, market, closed=False, final=False))
         return out
 
     def finish(self) -> list[dict[str, Any]]:
@@ -140,7 +160,49 @@ class StreamProcessor:
         self._on_end(End())
         return self._drain()
 
+    def counters(self) -> dict[str, int]:
+        """Messages not counted in any bar: ``late`` (their bar had closed), ``old`` (trades
+        pushed on subscribe) and ``implausible`` (exchange time far from the receive time)."""
+        return dict(self.counts)
+
     # ---- handlers ------------------------------------------------------------------------
+
+    def _admit(self, m: Any) -> str | None:
+        """``None`` for a plausible message on time; ``"old"`` for one stamped more than
+        ``OLD_MESSAGE_US`` before the run's start; ``"implausible"`` (counted) for one stamped
+        more than ``MAX_CLOCK_SKEW_US`` away from its receive time."""
+        ts = m.ts
+        lts = m.lts
+        if lts is not None and abs(ts - lts) > MAX_CLOCK_SKEW_US:
+            self._count("implausible", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is more "
+                        f"than {MAX_CLOCK_SKEW_US // 3_600_000_000} h from its receive time {lts} us")
+            return "implausible"
+        if self.run_start is None:
+            self.run_start = lts if lts is not None else ts
+        return "old" if ts < self.run_start - OLD_MESSAGE_US else None
+
+    def _accept(self, m: Any) -> SymbolBars | None:
+        """The symbol of ``m`` with its clock moved to ``m.ts``, or ``None`` when ``m`` is late
+        (counted)."""
+        ts = m.ts
+        s = self._symbol(m.symbol)
+        self.gap_pending = False
+        closed_until = s.closed_until
+        if closed_until is not None and ts < closed_until:
+            self._count("late", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is for a bar "
+                        "that has closed")
+            return None
+        if s.max_ts is None or ts > s.max_ts:
+            s.max_ts = ts
+            watermark = ts - self.lateness_us
+            if closed_until is None or watermark >= closed_until + self.base_us:
+                self._empty_budget = MAX_EMPTY_BARS
+                self._close_until(m.symbol, s, watermark)
+        if s.first_ts is None or ts < s.first_ts:
+            s.first_ts = ts
+        s.gap_pending = False  # data resumed, in the bars open now (already gap: true)
+        s.version += 1
+        return s
 
     def _symbol(self, name: str) -> SymbolBars:
         s = self.symbols.get(name)
@@ -149,72 +211,87 @@ class StreamProcessor:
         return s
 
     def _on_trade(self, m: Trade) -> None:
-        if m.ts >= self._boundary:
-            self._advance(m.ts)
-        s = self.symbols.get(m.symbol) or self._symbol(m.symbol)
-        if self.gap_pending:
-            self.gap_pending = False  # data resumed, in the bars open now (already gap: true)
-        s.base.add_trade(m.price, m.amount, m.side)
-        s.version += 1
-        self.trades_seen += 1
+        verdict = self._admit(m)
+        if verdict is not None:
+            if verdict == "old":
+                self._count("old", f"{m.symbol}: a trade stamped {m.ts} us is older than the run's "
+                            "start (pushed on subscribe); set aside")
+            return
+        s = self._accept(m)
+        if s is not None:
+            s.bucket(m.ts - m.ts % self.base_us).add_trade(m.price, m.amount, m.side, m.ts)
+            self.trades_seen += 1
 
     def _on_book(self, m: BookSnapshot) -> None:
-        if m.ts >= self._boundary:
-            self._advance(m.ts)
-        s = self.symbols.get(m.symbol) or self._symbol(m.symbol)
-        if self.gap_pending:
-            self.gap_pending = False
-        apply_book(s.market, m.bids, m.asks, s.base)
-        s.version += 1
+        verdict = self._admit(m)
+        if verdict == "implausible":
+            return
+        if verdict == "old":  # the book as it was at subscribe: carried state, not in a bar
+            s = self._symbol(m.symbol)
+            scratch = Accumulator()
+            apply_book(s.market, m.bids, m.asks, scratch, m.ts)
+            s.market.carry(scratch)
+            return
+        s = self._accept(m)
+        if s is not None:
+            apply_book(s.market, m.bids, m.asks, s.bucket(m.ts - m.ts % self.base_us), m.ts)
 
     def _on_ticker(self, m: DerivativeTicker) -> None:
-        if m.ts >= self._boundary:
-            self._advance(m.ts)
-        s = self.symbols.get(m.symbol) or self._symbol(m.symbol)
-        if self.gap_pending:
-            self.gap_pending = False
-        apply_ticker(s.market, s.base, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
-        s.version += 1
+        verdict = self._admit(m)
+        if verdict is not None:
+            if verdict == "old":  # carried state, not in a bar
+                s = self._symbol(m.symbol)
+                scratch = Accumulator()
+                apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
+                s.market.carry(scratch)
+            return
+        s = self._accept(m)
+        if s is not None:
+            apply_ticker(s.bucket(m.ts - m.ts % self.base_us), m.funding_rate, m.mark_price,
+                         m.index_price, m.open_interest)
 
     def _on_liquidation(self, m: Liquidation) -> None:
-        if m.ts >= self._boundary:
-            self._advance(m.ts)
-        s = self.symbols.get(m.symbol) or self._symbol(m.symbol)
-        if self.gap_pending:
-            self.gap_pending = False
-        apply_liquidation(s.base, m.price, m.amount, m.side)
-        s.version += 1
+        verdict = self._admit(m)
+        if verdict is not None:
+            if verdict == "old":
+                self._count("old", f"{m.symbol}: a liquidation stamped {m.ts} us is older than the "
+                            "run's start; set aside")
+            return
+        s = self._accept(m)
+        if s is not None:
+            apply_liquidation(s.bucket(m.ts - m.ts % self.base_us), m.price, m.amount, m.side)
 
-    def _on_disconnect(self, m: Disconnect) -> None:
-        if m.ts >= self._boundary:
-            self._advance(m.ts)
+    def _on_disconnect(self, _m: Disconnect) -> None:
+        """A disconnect (on local time): every symbol's open bars, and its bars until its data
+        resumes, get ``gap: true``; no OFI term spans the outage. It moves no clock."""
         self.gap_pending = True
         for s in self.symbols.values():
             s.gaps = [True] * len(s.gaps)
-            s.market.prev = None  # no OFI / return across the outage
+            s.gap_pending = True
+            s.market.prev = None
             s.version += 1
 
     def _on_end(self, _m: End) -> None:
-        """``end``: the open bars are emitted with ``closed: false, final: true``."""
+        """``end``: every bar that ends at or before its symbol's newest message closes (no later
+        message can come); the open bars are emitted with ``closed: false, final: true``."""
         self.ended = True
-        if self.base_start is None:
-            return
+        self._empty_budget = MAX_EMPTY_BARS
         for symbol, s in self.symbols.items():
+            if s.max_ts is None:
+                continue
+            self._close_until(symbol, s, s.max_ts)
+            for start in sorted(s.buckets):
+                self._roll(symbol, s, start, s.buckets.pop(start))
             for i, bar in enumerate(s.bars):
-                acc = bar.copy()
-                acc.absorb(s.base)
-                if acc.trades or s.market.last_price is not None:
-                    self._out.append(self._candle(symbol, s, i, self.bar_starts[i], acc,
+                bar_start = s.bar_starts[i]
+                if bar_start is not None and (bar.trades or s.market.last_price is not None):
+                    self._out.append(self._candle(symbol, s, i, bar_start, bar, s.market,
                                                   closed=False, final=True))
                 bar.reset()
-                s.oi_before[i] = s.market.open_interest
-            if s.base.trades:
-                s.market.last_price = s.base.close
-            s.base.reset()
-        # No bar is open any more: a message after the end starts new bars (with no empty
-        # bars for the time in between).
-        self.base_start = None
-        self._boundary = -(1 << 62)
+                s.bar_starts[i] = None
+            # No bar is open any more: a message after the end starts new bars (with no empty
+            # bars for the time in between).
+            s.max_ts = s.closed_until = None
 
     def _on_tick(self, m: Any) -> None:
         self._out.append({"type": "tick", "exchange": self.exchange, "msg": m})
@@ -223,32 +300,43 @@ class StreamProcessor:
         elif type(m) is End:
             self.ended = True
 
+    def _count(self, kind: str, message: str) -> None:
+        n = self.counts[kind] = self.counts[kind] + 1
+        if n == 1:
+            self._out.append({"type": "log", "level": "warning", "message":
+                              f"{message} ({kind} messages are counted in the stats)"})
+
     # ---- time ----------------------------------------------------------------------------
 
-    def _advance(self, t: int) -> None:
-        """Stream time reached ``t`` >= the end of the open base bucket: closes it, and every
-        bar ending at or before ``t`` (emitting empty bars for skipped intervals)."""
-        base_us = self.base_us
-        if self.base_start is None:  # the first message, or the first after an `end`
-            self.base_start = bucket_start(t, base_us)
-            self._boundary = self.base_start + base_us
-            self.bar_starts = [bucket_start(t, length) for length in self.lengths]
-            for s in self.symbols.values():
-                s.gaps = [self.gap_pending] * len(self.lengths)
-                s.oi_before = [s.market.open_interest] * len(self.lengths)
+    def _close_until(self, symbol: str, s: SymbolBars, t: int) -> None:
+        """The symbol's clock reached ``t``: closes its base buckets and bars that end at or
+        before ``t`` (emitting empty bars for the intervals without messages)."""
+        cut = t - t % self.base_us
+        if s.closed_until is not None and cut <= s.closed_until:
             return
-        for s in self.symbols.values():
-            s.roll_base()
-        self.base_start = bucket_start(t, base_us)
-        self._boundary = self.base_start + base_us
+        s.closed_until = cut
+        if s.buckets:
+            for start in sorted(s.buckets):
+                if start >= cut:
+                    break
+                self._roll(symbol, s, start, s.buckets.pop(start))
         for i, length in enumerate(self.lengths):
-            start = self.bar_starts[i]
-            if t < start + length:
-                continue
-            new_start = bucket_start(t, length)
-            for symbol, s in self.symbols.items():
-                self._close_bar(symbol, s, i, start, new_start)
-            self.bar_starts[i] = new_start
+            start = s.bar_starts[i]
+            if start is not None and start + length <= cut:
+                self._close_bar(symbol, s, i, start, cut - cut % length)
+
+    def _roll(self, symbol: str, s: SymbolBars, start: int, bucket: Accumulator) -> None:
+        """A base bucket closed: adds it to the open bar of every timeframe (closing a bar that
+        ended before it), then carries its last values into the market state."""
+        for i, length in enumerate(self.lengths):
+            bar_start = s.bar_starts[i]
+            if bar_start is None:
+                s.bar_starts[i] = start - start % length
+                s.oi_before[i] = s.market.open_interest
+            elif start >= bar_start + length:
+                self._close_bar(symbol, s, i, bar_start, start - start % length)
+            s.bars[i].absorb(bucket)
+        s.market.carry(bucket)
 
     def _close_bar(self, symbol: str, s: SymbolBars, i: int, start: int, new_start: int) -> None:
         length = self.lengths[i]
@@ -256,34 +344,52 @@ class StreamProcessor:
         out = self._out
         market = s.market
         if bar.trades or market.last_price is not None:
-            out.append(self._candle(symbol, s, i, start, bar, closed=True, final=False))
+            out.append(self._candle(symbol, s, i, start, bar, market, closed=True, final=False))
         skipped = (new_start - start) // length - 1
         if skipped > 0 and market.last_price is not None:
             bar.reset()
             s.oi_before[i] = market.open_interest
-            s.gaps[i] = self.gap_pending
+            s.gaps[i] = s.gap_pending
             first = start + length
-            if skipped > MAX_EMPTY_BARS:
+            if skipped > self._empty_budget:
                 out.append({"type": "log", "level": "warning", "message":
-                            f"{symbol} {self.labels[i]}: time jumped by {skipped} bars; "
-                            f"only the last {MAX_EMPTY_BARS} empty bars are emitted"})
-                first = new_start - MAX_EMPTY_BARS * length
+                            f"{symbol} {self.labels[i]}: time jumped by {skipped} bars; only the "
+                            f"last {self._empty_budget} empty bars are emitted "
+                            f"(at most {MAX_EMPTY_BARS} per jump over the whole stream)"})
+                first = new_start - self._empty_budget * length
+            self._empty_budget -= (new_start - first) // length
             for empty_start in range(first, new_start, length):
-                out.append(self._candle(symbol, s, i, empty_start, bar, closed=True, final=False))
+                out.append(self._candle(symbol, s, i, empty_start, bar, market, closed=True, final=False))
         bar.reset()
+        s.bar_starts[i] = new_start
         s.oi_before[i] = market.open_interest
-        s.gaps[i] = self.gap_pending
+        s.gaps[i] = s.gap_pending
         s.partial_version[i] = s.version
         s.partial_at[i] = None
 
-    def _candle(self, symbol: str, s: SymbolBars, i: int, start: int, acc: Accumulator, *,
-                closed: bool, final: bool) -> dict[str, Any]:
+    def _open_bar(self, s: SymbolBars, i: int) -> tuple[int, Accumulator, MarketState]:
+        """The bar of timeframe ``i`` holding the symbol's newest message, with what is known of
+        it so far, and the market state at its newest message."""
+        length = self.lengths[i]
+        start = s.max_ts - s.max_ts % length  # type: ignore[operator]
+        acc = s.bars[i].copy() if s.bar_starts[i] == start else Accumulator()
+        market = s.market.copy()
+        for bucket_start_us in sorted(s.buckets):
+            bucket = s.buckets[bucket_start_us]
+            if bucket_start_us >= start:
+                acc.absorb(bucket)
+            market.carry(bucket)
+        return start, acc, market
+
+    def _candle(self, symbol: str, s: SymbolBars, i: int, start: int, acc: Accumulator,
+                market: MarketState, *, closed: bool, final: bool) -> dict[str, Any]:
         length = self.lengths[i]
         return candle_event(
             exchange=self.exchange, symbol=symbol, timeframe=self.labels[i], start_us=start,
-            length_us=length, acc=acc, previous_close=s.market.last_price, gap=s.gaps[i],
+            length_us=length, acc=acc, previous_close=market.last_price, gap=s.gaps[i],
+            partial=s.first_ts is not None and start < s.first_ts,
             closed=closed, final=final,
-            features=feature_values(acc, s.market, s.oi_before[i], length),
+            features=feature_values(acc, market, s.oi_before[i], length),
         )
 
     def _drain(self) -> list[dict[str, Any]]:
@@ -303,9 +409,9 @@ class StreamProcessor:
             "exchange": self.exchange,
             "mode": self.mode,
             "timeframes": self.labels,
-            "base_start": self.base_start,
-            "bar_starts": list(self.bar_starts),
             "gap_pending": self.gap_pending,
+            "run_start": self.run_start,
+            "counts": dict(self.counts),
             "symbols": {name: s.to_dict() for name, s in self.symbols.items()},
         }
 
@@ -325,9 +431,8 @@ class StreamProcessor:
                 f"state was built for mode {state['mode']!r} and timeframes {state['timeframes']}, "
                 f"the stream asks for {self.mode!r} and {self.labels}")
         self.next_seq = int(state["next_seq"])
-        self.base_start = state["base_start"]
-        self.bar_starts = list(state["bar_starts"])
         self.gap_pending = bool(state["gap_pending"])
-        self._boundary = -(1 << 62) if self.base_start is None else self.base_start + self.base_us
+        self.run_start = state["run_start"]
+        self.counts = {kind: int(state["counts"][kind]) for kind in self.counts}
         self.symbols = {name: SymbolBars.from_dict(name, data, len(self.lengths))
                         for name, data in state["symbols"].items()}

@@ -48,14 +48,31 @@ def test_buckets_are_half_open_and_aligned_to_the_epoch():
 @pytest.mark.parametrize("closer", [
     book(T0 + 60 * S, [(1.0, 1.0)], [(2.0, 1.0)]),
     ticker(T0 + 61 * S, mark=5.0),
-    disconnect(T0 + 60 * S),
-    trade(T0 + 75 * S, 9.0, symbol="ETHUSDT"),  # another symbol of the stream
 ])
-def test_any_message_at_or_after_the_end_closes_the_bar(closer):
+def test_a_message_of_the_symbol_at_or_after_the_end_closes_the_bar(closer):
     p = proc(["1m"])
     assert p.process([trade(T0 + 10 * S, 1.0)]) == []
     [c] = p.process([closer])
     assert c["symbol"] == SYM and c["start"] == "2024-08-08T23:55:00.000Z" and c["trades"] == 1
+
+
+@pytest.mark.parametrize("other", [
+    disconnect(T0 + 60 * S),
+    trade(T0 + 75 * S, 9.0, symbol="ETHUSDT"),  # another symbol of the stream
+])
+def test_no_other_symbol_and_no_disconnect_moves_a_symbols_clock(other):
+    p = proc(["1m"])
+    p.process([trade(T0 + 10 * S, 1.0)])
+    assert closed(p.process([other])) == []
+
+
+def test_each_symbol_buckets_on_its_own_exchange_time():
+    # ETHUSDT runs ahead; a BTCUSDT trade stamped in its own first minute still counts there
+    p = proc(["1m"])
+    events = p.process([trade(T0 + 10 * S, 1.0), trade(T0 + 70 * S, 5.0, symbol="ETHUSDT"),
+                        trade(T0 + 50 * S, 2.0), trade(T0 + 61 * S, 3.0)])
+    [c] = closed(events)
+    assert c["symbol"] == SYM and c["trades"] == 2 and c["close"] == 2.0
 
 
 def test_every_timeframe_closes_at_its_own_end():
@@ -85,13 +102,57 @@ def test_no_bars_before_the_first_trade_of_a_symbol():
     assert c["start"] == "2024-08-08T23:55:30.000Z" and c["open"] == 5.0
 
 
-def test_late_message_counts_in_the_open_bar():
+def test_late_messages_within_the_lateness_count_in_their_own_bar():
+    p = proc(["1s"], lateness_us=250_000)
+    events = p.process([trade(T0 + 900_000, 10.0, 1.0), book(T0 + S + 18_000, [(1.0, 1.0)], [(2.0, 1.0)]),
+                        trade(T0 + 971_000, 11.0, 4836.0),  # 47 ms after a newer book update
+                        trade(T0 + S + 300_000, 12.0)])      # watermark passes 1 s: the bar closes
+    [c] = closed(events)
+    assert c["start"] == "2024-08-08T23:55:00.000Z" and c["volume"] == 4837.0 and c["close"] == 11.0
+
+
+def test_a_message_for_a_closed_bar_is_dropped_and_counted():
+    p = proc(["15s"], lateness_us=1 * S)
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 17 * S, 11.0), trade(T0 + 14 * S, 9.0),
+                        trade(T0 + 31 * S, 12.0)])
+    first, second = closed(events)
+    assert first["trades"] == 1 and second["trades"] == 1 and ohlc(second) == (11.0, 11.0, 11.0, 11.0)
+    assert p.counters()["late"] == 1
+    assert [e["level"] for e in events if e["type"] == "log"] == ["warning"]  # said once
+
+
+def test_close_is_the_newest_trade_by_exchange_time():
+    p = proc(["15s"], lateness_us=1 * S)
+    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 3 * S, 12.0), trade(T0 + 2 * S, 11.0),
+                        trade(T0 + 20 * S, 1.0)])
+    [c] = closed(events)
+    assert ohlc(c) == (10.0, 12.0, 10.0, 12.0)
+
+
+def test_trades_far_older_than_the_run_start_are_set_aside():
+    p = proc(["1s"])
+    old = trade(T0 - 2340 * S, 7.0, symbol="BTTUSDT")  # pushed on subscribe, 39 minutes old
+    old.lts = T0
+    events = p.process([old, trade(T0 + 1 * S, 1.0, symbol="BTTUSDT"), trade(T0 + 2 * S, 2.0, symbol="BTTUSDT")])
+    [c] = closed(events)
+    assert c["start"] == "2024-08-08T23:55:01.000Z" and c["open"] == 1.0
+    assert p.counters()["old"] == 1
+
+
+def test_the_first_bar_of_a_symbol_is_partial():
+    p = proc(["15s", "1m"])
+    events = p.process([trade(T0 + 5 * S, 10.0), trade(T0 + 20 * S, 11.0), trade(T0 + 50 * S, 11.0),
+                        trade(T0 + 60 * S, 11.0), trade(T0 + 61 * S, 12.0, symbol="ETHUSDT"),
+                        trade(T0 + 75 * S, 12.0, symbol="ETHUSDT")])
+    assert [(c["symbol"], c["timeframe"], c["start"][14:19], c["partial"]) for c in closed(events)] == [
+        (SYM, "15s", "55:00", True), (SYM, "15s", "55:15", False), (SYM, "15s", "55:30", False),
+        (SYM, "15s", "55:45", False), (SYM, "1m", "55:00", True), ("ETHUSDT", "15s", "56:00", True)]
+
+
+def test_a_bar_starting_with_the_first_message_is_not_partial():
     p = proc(["15s"])
-    events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 16 * S, 11.0), trade(T0 + 14 * S, 9.0),
-                        trade(T0 + 30 * S, 12.0)])
-    first, second = events
-    assert first["trades"] == 1
-    assert second["trades"] == 2 and ohlc(second) == (11.0, 11.0, 9.0, 9.0)
+    [c] = closed(p.process([trade(T0, 10.0), trade(T0 + 15 * S, 11.0)]))
+    assert c["partial"] is False
 
 
 def test_partials_are_throttled_and_only_sent_after_a_change():
@@ -167,7 +228,7 @@ def test_replay_streams_ignore_the_wall_clock():
 def test_symbols_have_their_own_bars():
     p = proc(["15s"])
     events = p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 2 * S, 20.0, symbol="ETHUSDT"),
-                        trade(T0 + 16 * S, 11.0)])
+                        trade(T0 + 16 * S, 11.0), trade(T0 + 16 * S, 21.0, symbol="ETHUSDT")])
     assert sorted((c["symbol"], c["close"]) for c in events) == [(SYM, 10.0), ("ETHUSDT", 20.0)]
 
 

@@ -31,7 +31,7 @@ async def run_session(store: LocalStore, msgs: list, serve: bool = True) -> list
     """Streams ``msgs`` + end through a processor whose hub persists to ``store``; returns the
     candle events the engine received."""
     hub = ServeHub(history=10 if serve else 0, publishers=[PersistPublisher([store])], serving=serve)
-    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig()),
+    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig(lateness_ms=0)),
                              stats=Stats(), hub=hub)
     await server.start()
     try:

@@ -19,7 +19,8 @@ export const TradeMsg = z.object({
   price: num,
   amount: num,
   side: z.enum(['buy', 'sell', 'unknown']),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const BookSnapshotMsg = z.object({
   type: z.literal('book_snapshot'),
@@ -28,7 +29,8 @@ export const BookSnapshotMsg = z.object({
   depth: z.number().int(),
   bids: z.array(level),
   asks: z.array(level),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const DerivativeTickerMsg = z.object({
   type: z.literal('derivative_ticker'),
@@ -38,7 +40,8 @@ export const DerivativeTickerMsg = z.object({
   funding_rate: nullableNum,
   index_price: nullableNum,
   mark_price: nullableNum,
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const LiquidationMsg = z.object({
   type: z.literal('liquidation'),
@@ -46,7 +49,8 @@ export const LiquidationMsg = z.object({
   price: num,
   amount: num,
   side: z.enum(['buy', 'sell']),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const DisconnectMsg = z.object({ type: z.literal('disconnect'), ts: z.number().int() });
 export const EndMsg = z.object({ type: z.literal('end') });
@@ -146,6 +150,7 @@ export const Candle = z.object({
   trades: z.number().int(),
   vwap: nullableNum,
   gap: z.boolean(),
+  partial: z.boolean(),
   features: z.record(z.string(), nullableNum)
 });
 export type Candle = z.infer<typeof Candle>;
