@@ -276,9 +276,13 @@ class EngineSession:
             self.stats.messages += take
             pos += take
             if processor.ended or self.unacked >= ACK_EVERY:
+                if processor.ended:  # the counts of a finished source, before its last ack
+                    self.stats.streams[self.stream_id] = processor.counters()
+                    self.post(self.stats.frame())
                 processor.ended = False
                 self._ack()
         self.stats.trades += processor.trades_seen - trades_before
+        self.stats.streams[self.stream_id] = processor.counters()
         self._emit(processor.partials(self.wall_clock_us()))
 
     def _reject(self, code: str, message: str, seq: int | None = None) -> None:

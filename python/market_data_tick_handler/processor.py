@@ -38,10 +38,6 @@ MAX_CLOCK_SKEW_US = 3_600_000_000
 """A message whose exchange time is more than this away from its local receive time is rejected."""
 
 
-def _ignore(_msg: Any) -> None:
-    pass
-
-
 class SeqGap(Exception):
     """A batch starts after the next expected sequence number (messages are missing)."""
 
@@ -82,7 +78,7 @@ class StreamProcessor:
         self.symbols: dict[str, SymbolBars] = {}
         self.gap_pending = False
         self.run_start: int | None = None  # local receive time of the run's first message
-        self.counts = {"late": 0, "old": 0, "implausible": 0}
+        self.counts = {"late": 0, "old": 0, "rejected": 0}
         self.trades_seen = 0
         self.ended = False  # set by an `end` message; the caller acks and clears it
         self._empty_budget = MAX_EMPTY_BARS
@@ -95,7 +91,7 @@ class StreamProcessor:
             self._handlers = {Trade: self._on_trade, BookSnapshot: self._on_book,
                               DerivativeTicker: self._on_ticker, Liquidation: self._on_liquidation,
                               Disconnect: self._on_disconnect, End: self._on_end}
-        self._handlers[InvalidMessage] = _ignore
+        self._handlers[InvalidMessage] = self._on_invalid
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -161,8 +157,9 @@ class StreamProcessor:
         return self._drain()
 
     def counters(self) -> dict[str, int]:
-        """Messages not counted in any bar: ``late`` (their bar had closed), ``old`` (trades
-        pushed on subscribe) and ``implausible`` (exchange time far from the receive time)."""
+        """Messages counted in no bar: ``late`` (their bar had closed), ``old`` (trades pushed on
+        subscribe) and ``rejected`` (failed validation, e.g. a price <= 0, or an exchange time
+        far from the receive time)."""
         return dict(self.counts)
 
     # ---- handlers ------------------------------------------------------------------------
@@ -174,16 +171,17 @@ class StreamProcessor:
         ts = m.ts
         lts = m.lts
         if lts is not None and abs(ts - lts) > MAX_CLOCK_SKEW_US:
-            self._count("implausible", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is more "
+            self._count("rejected", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is more "
                         f"than {MAX_CLOCK_SKEW_US // 3_600_000_000} h from its receive time {lts} us")
             return "implausible"
         if self.run_start is None:
             self.run_start = lts if lts is not None else ts
         return "old" if ts < self.run_start - OLD_MESSAGE_US else None
 
-    def _accept(self, m: Any) -> SymbolBars | None:
-        """The symbol of ``m`` with its clock moved to ``m.ts``, or ``None`` when ``m`` is late
-        (counted)."""
+    def _accept(self, m: Any, state: bool = False) -> tuple[SymbolBars, Accumulator] | None:
+        """The symbol of ``m`` with its clock moved to ``m.ts`` and the open interval ``m`` counts
+        in, or ``None`` when ``m`` is late (counted). A late ``state`` message (book, ticker)
+        still describes the market now: it counts in the symbol's oldest open interval."""
         ts = m.ts
         s = self._symbol(m.symbol)
         self.gap_pending = False
@@ -191,7 +189,10 @@ class StreamProcessor:
         if closed_until is not None and ts < closed_until:
             self._count("late", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is for a bar "
                         "that has closed")
-            return None
+            if not state:
+                return None
+            s.version += 1
+            return s, s.bucket(closed_until)
         if s.max_ts is None or ts > s.max_ts:
             s.max_ts = ts
             watermark = ts - self.lateness_us
@@ -202,7 +203,7 @@ class StreamProcessor:
             s.first_ts = ts
         s.gap_pending = False  # data resumed, in the bars open now (already gap: true)
         s.version += 1
-        return s
+        return s, s.bucket(ts - ts % self.base_us)
 
     def _symbol(self, name: str) -> SymbolBars:
         s = self.symbols.get(name)
@@ -217,9 +218,9 @@ class StreamProcessor:
                 self._count("old", f"{m.symbol}: a trade stamped {m.ts} us is older than the run's "
                             "start (pushed on subscribe); set aside")
             return
-        s = self._accept(m)
-        if s is not None:
-            s.bucket(m.ts - m.ts % self.base_us).add_trade(m.price, m.amount, m.side, m.ts)
+        accepted = self._accept(m)
+        if accepted is not None:
+            accepted[1].add_trade(m.price, m.amount, m.side, m.ts)
             self.trades_seen += 1
 
     def _on_book(self, m: BookSnapshot) -> None:
@@ -232,9 +233,10 @@ class StreamProcessor:
             apply_book(s.market, m.bids, m.asks, scratch, m.ts)
             s.market.carry(scratch)
             return
-        s = self._accept(m)
-        if s is not None:
-            apply_book(s.market, m.bids, m.asks, s.bucket(m.ts - m.ts % self.base_us), m.ts)
+        accepted = self._accept(m, state=True)
+        if accepted is not None:
+            s, bucket = accepted
+            apply_book(s.market, m.bids, m.asks, bucket, max(m.ts, s.closed_until or 0))
 
     def _on_ticker(self, m: DerivativeTicker) -> None:
         verdict = self._admit(m)
@@ -245,9 +247,9 @@ class StreamProcessor:
                 apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
                 s.market.carry(scratch)
             return
-        s = self._accept(m)
-        if s is not None:
-            apply_ticker(s.bucket(m.ts - m.ts % self.base_us), m.funding_rate, m.mark_price,
+        accepted = self._accept(m, state=True)
+        if accepted is not None:
+            apply_ticker(accepted[1], m.funding_rate, m.mark_price,
                          m.index_price, m.open_interest)
 
     def _on_liquidation(self, m: Liquidation) -> None:
@@ -257,9 +259,9 @@ class StreamProcessor:
                 self._count("old", f"{m.symbol}: a liquidation stamped {m.ts} us is older than the "
                             "run's start; set aside")
             return
-        s = self._accept(m)
-        if s is not None:
-            apply_liquidation(s.bucket(m.ts - m.ts % self.base_us), m.price, m.amount, m.side)
+        accepted = self._accept(m)
+        if accepted is not None:
+            apply_liquidation(accepted[1], m.price, m.amount, m.side)
 
     def _on_disconnect(self, _m: Disconnect) -> None:
         """A disconnect (on local time): every symbol's open bars, and its bars until its data
@@ -292,6 +294,9 @@ class StreamProcessor:
             # No bar is open any more: a message after the end starts new bars (with no empty
             # bars for the time in between).
             s.max_ts = s.closed_until = None
+
+    def _on_invalid(self, _m: InvalidMessage) -> None:
+        self.counts["rejected"] += 1  # reported one by one by the session (error frames)
 
     def _on_tick(self, m: Any) -> None:
         self._out.append({"type": "tick", "exchange": self.exchange, "msg": m})

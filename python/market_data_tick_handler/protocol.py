@@ -181,6 +181,14 @@ class Candle(_Frame, tag="candle"):
     features: Features
 
 
+class StreamCounts(msgspec.Struct, gc=False):
+    """Messages of one engine stream counted in no bar (docs/features.md, Time model)."""
+
+    late: int
+    old: int
+    rejected: int
+
+
 class Stats(_Frame, tag="stats"):
     messages: int
     messages_per_s: float
@@ -190,6 +198,7 @@ class Stats(_Frame, tag="stats"):
     engines: int
     consumers: int
     errors: int
+    streams: dict[str, StreamCounts] = {}
 
 
 class Log(_Frame, tag="log"):

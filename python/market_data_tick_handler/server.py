@@ -230,6 +230,8 @@ class ProcessorServer:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if not any(other.stream_id == hello.stream_id for other in self.sessions):
+                self.stats.streams.pop(hello.stream_id, None)
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:

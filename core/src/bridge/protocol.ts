@@ -166,7 +166,9 @@ export const ProcessorStats = z.object({
   uptime_s: z.number(),
   engines: z.number(),
   consumers: z.number(),
-  errors: z.number()
+  errors: z.number(),
+  /** Per engine stream: messages counted in no bar (docs/features.md, Time model). */
+  streams: z.record(z.string(), z.object({ late: z.number(), old: z.number(), rejected: z.number() })).optional()
 });
 export type ProcessorStats = z.infer<typeof ProcessorStats>;
 export const LogLevel = z.enum(['debug', 'info', 'warning', 'error']);
