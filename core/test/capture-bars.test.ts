@@ -1,7 +1,8 @@
 // Every capture in ../shared/data, each symbol with trades alone and all its symbols together,
 // through `tickbridge run --source file`: every bar with trades equals tardis-dev's own
-// computeTradeBars for that symbol (OHLCV, buy/sell volume, trades, VWAP). Trades the documented
-// old-message rule sets aside (pushed on subscribe) are listed and left out of the reference.
+// computeTradeBars for that symbol (OHLCV, buy/sell volume, trades, VWAP), for time, tick and
+// volume bars. Trades the documented old-message rule sets aside (pushed on subscribe) are listed
+// and left out of the reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -13,12 +14,13 @@ import { assertClose } from './helpers/approx.js';
 import { SHARED_DATA, runCli } from './helpers/cli.js';
 import { OLD_MESSAGE_MS, captureTrades, tradeBars, type BarKind } from './helpers/tradeBars.js';
 
-const SHORT = ['1s', '5s', '15s'];
-const LONG = ['15s', '1m'];
+// Time bars, then tick and volume bars (volumes in each venue's unit: BTC, contracts, coins).
+const SHORT = ['1s', '5s', '15s', '3t', '100v'];
+const LONG = ['15s', '1m', '500t'];
 const CAPTURES: [file: string, exchange: Exchange, timeframes: string[]][] = [
-  ['binance_spot_btcusdt_20240808.raw.gz', 'binance', LONG],
-  ['binance-futures_btcusdt_20240808.raw.gz', 'binance-futures', LONG],
-  ['binance-delivery_btcusd_perp_20240808.raw.gz', 'binance-delivery', LONG],
+  ['binance_spot_btcusdt_20240808.raw.gz', 'binance', [...LONG, '5v']],
+  ['binance-futures_btcusdt_20240808.raw.gz', 'binance-futures', [...LONG, '20v']],
+  ['binance-delivery_btcusd_perp_20240808.raw.gz', 'binance-delivery', [...LONG, '2000v']],
   ['bitmex_all_20210722.raw.gz', 'bitmex', SHORT],
   ['bybit_all-inverse_20210417.raw.gz', 'bybit', SHORT],
   ['coinbase_all_20210417.raw.gz', 'coinbase', SHORT],
@@ -35,12 +37,17 @@ function specOf(label: string): [BarKind, number] {
   const n = Number(label.slice(0, -1));
   if (unit === 's') return ['time', n * 1000];
   if (unit === 'm') return ['time', n * 60_000];
+  if (unit === 't') return ['tick', n];
+  if (unit === 'v') return ['volume', n];
   throw new Error(`no reference for bar spec ${label}`);
 }
 
 const FIELDS = [['open', 'open'], ['high', 'high'], ['low', 'low'], ['close', 'close'], ['volume', 'volume'], ['buy_volume', 'buyVolume'], ['sell_volume', 'sellVolume'], ['vwap', 'vwap']] as const;
 
+const compared: Record<BarKind, number> = { time: 0, tick: 0, volume: 0 };
+
 function compare(candles: Candle[], bars: TradeBar[], kind: BarKind, interval: number, what: string): void {
+  compared[kind] += bars.length;
   const key = (ms: number) => new Date(ms).toISOString();
   const ours = new Map(candles.map((c) => [c.end, c]));
   assert.equal(candles.length, bars.length, `${what}: ${candles.length} bars with trades, tardis-dev has ${bars.length}: ours ${candles.map((c) => c.end).join(' ')}; theirs ${bars.map((b) => key(b.timestamp.valueOf())).join(' ')}`);
@@ -91,5 +98,7 @@ test('every capture, each symbol alone and all together: bars equal tardis-dev c
   };
   await Promise.all([worker(), worker()]);
   for (const note of notes) t.diagnostic(note);
+  t.diagnostic(`bars compared: ${JSON.stringify(compared)}`);
   assert.deepEqual(failures, []);
+  assert.ok(compared.time > 400 && compared.tick > 200 && compared.volume > 100, JSON.stringify(compared));
 });

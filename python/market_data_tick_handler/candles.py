@@ -124,6 +124,32 @@ class Accumulator:
         return acc
 
 
+class ActivityBar:
+    """The open tick / volume / notional bar of one spec: its sums, the exchange time of its
+    first and newest trade, the open interest before it and its gap flag. ``last_start`` keeps
+    the starts of one spec apart by at least a millisecond (the candle's resolution)."""
+
+    __slots__ = ("acc", "start", "end", "oi_before", "gap", "last_start")
+
+    def __init__(self) -> None:
+        self.acc = Accumulator()
+        self.start: int | None = None
+        self.end = 0
+        self.oi_before: float | None = None
+        self.gap = False
+        self.last_start = -(1 << 62)
+
+    def to_list(self) -> list[Any]:
+        return [self.acc.to_list(), self.start, self.end, self.oi_before, self.gap, self.last_start]
+
+    @classmethod
+    def from_list(cls, values: list[Any]) -> ActivityBar:
+        bar = cls()
+        acc, bar.start, bar.end, bar.oi_before, bar.gap, bar.last_start = values
+        bar.acc = Accumulator.from_list(acc)
+        return bar
+
+
 class SymbolBars:
     """One symbol of a stream, on its own clock: its carried market state, its open base
     buckets (by start, several while late messages are allowed), the open bar of each
@@ -134,10 +160,10 @@ class SymbolBars:
     in the run (a bar that starts before it is ``partial``)."""
 
     __slots__ = ("market", "buckets", "bar_starts", "bars", "gaps", "oi_before", "max_ts",
-                 "closed_until", "first_ts", "gap_pending", "version", "partial_version",
-                 "partial_at")
+                 "closed_until", "first_ts", "gap_pending", "activity", "latest", "version",
+                 "partial_version", "partial_at")
 
-    def __init__(self, timeframes: int, gap: bool) -> None:
+    def __init__(self, timeframes: int, gap: bool, activity: int = 0) -> None:
         self.market = MarketState()
         self.buckets: dict[int, Accumulator] = {}
         self.bar_starts: list[int | None] = [None] * timeframes
@@ -148,9 +174,13 @@ class SymbolBars:
         self.closed_until: int | None = None
         self.first_ts: int | None = None
         self.gap_pending = gap
+        # Activity bars take every trade in arrival order; ``latest`` is the market state after
+        # the newest message (their features), ``market`` the one at the last closed time bucket.
+        self.activity = [ActivityBar() for _ in range(activity)]
+        self.latest = MarketState()
         self.version = 0  # bumped by every message: partials are sent only after a change
-        self.partial_version = [0] * timeframes
-        self.partial_at: list[int | None] = [None] * timeframes
+        self.partial_version = [0] * (timeframes + activity)
+        self.partial_at: list[int | None] = [None] * (timeframes + activity)
 
     def bucket(self, start: int) -> Accumulator:
         acc = self.buckets.get(start)
@@ -170,13 +200,18 @@ class SymbolBars:
             "closed_until": self.closed_until,
             "first_ts": self.first_ts,
             "gap_pending": self.gap_pending,
+            "activity": [bar.to_list() for bar in self.activity],
+            "latest": self.latest.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any], timeframes: int) -> SymbolBars:
-        if len(data["bars"]) != timeframes or len(data["gaps"]) != timeframes:
-            raise ValueError(f"state for {name} has {len(data['bars'])} bars, expected {timeframes}")
-        s = cls(timeframes, bool(data["gap_pending"]))
+    def from_dict(cls, name: str, data: dict[str, Any], timeframes: int, activity: int) -> SymbolBars:
+        if len(data["bars"]) != timeframes or len(data["activity"]) != activity:
+            raise ValueError(f"state for {name} has {len(data['bars'])} time and "
+                             f"{len(data['activity'])} activity bars, expected {timeframes} and {activity}")
+        s = cls(timeframes, bool(data["gap_pending"]), activity)
+        s.activity = [ActivityBar.from_list(values) for values in data["activity"]]
+        s.latest = MarketState.from_dict(data["latest"])
         s.market = MarketState.from_dict(data["market"])
         s.buckets = {int(start): Accumulator.from_list(values) for start, values in data["buckets"]}
         s.bar_starts = list(data["bar_starts"])

@@ -195,7 +195,7 @@ def feature_values(
         "realized_vol": realized_vol,
         "signed_volume": float(signed_volume),
         "trade_imbalance": signed_volume / volume if volume > 0 else 0.0,
-        "trade_intensity": acc.trades * 1e6 / length_us,
+        "trade_intensity": acc.trades * 1e6 / length_us if length_us > 0 else None,
         "funding_rate": market.funding_rate,
         "mark_price": mark,
         "index_price": index,

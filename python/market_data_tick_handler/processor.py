@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from .candles import Accumulator, SymbolBars, candle_event
+from .candles import Accumulator, ActivityBar, SymbolBars, candle_event
 from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
-from .timeframes import base_length, bucket_start, parse_timeframes
+from .timeframes import base_length, bucket_start, parse_bar_specs
 
 STATE_VERSION = 2
 MAX_EMPTY_BARS = 50_000
@@ -67,10 +67,14 @@ class StreamProcessor:
         self.exchange = exchange
         self.mode = mode
         self.live = live
-        self.timeframes = parse_timeframes(timeframes)
-        self.labels = [label for label, _ in self.timeframes]
-        self.lengths = [length for _, length in self.timeframes]
-        self.base_us = base_length(self.lengths)
+        specs = parse_bar_specs(timeframes)
+        timed = [spec for spec in specs if spec.kind == "time"]
+        self.activity = [spec for spec in specs if spec.kind != "time"]
+        self.all_labels = [spec.label for spec in specs]
+        self.labels = [spec.label for spec in timed]
+        self.lengths = [spec.length_us for spec in timed]
+        self.origins = [spec.origin_us for spec in timed]
+        self.base_us = base_length(self.lengths, self.origins) if timed else 1_000_000
         self.close_grace_us = close_grace_us
         self.partial_interval_us = partial_interval_us
         self.lateness_us = lateness_us
@@ -136,8 +140,6 @@ class StreamProcessor:
         interval = self.partial_interval_us
         for symbol, s in self.symbols.items():
             version = s.version
-            if s.max_ts is None:
-                continue
             for i, last_version in enumerate(s.partial_version):
                 if last_version == version:
                     continue
@@ -146,6 +148,13 @@ class StreamProcessor:
                     continue
                 s.partial_version[i] = version
                 s.partial_at[i] = now_us
+                if i < len(self.lengths) and s.max_ts is None:
+                    continue
+                if i >= len(self.lengths):
+                    if s.activity[i - len(self.lengths)].acc.trades:
+                        out.append(self._activity_candle(symbol, s, i - len(self.lengths),
+                                                         closed=False, final=False))
+                    continue
                 start, acc, market = self._open_bar(s, i)
                 if acc.trades or market.last_price is not None:
                     out.append(self._candle(symbol, s, i, start, acc, market, closed=False, final=False))
@@ -208,7 +217,7 @@ class StreamProcessor:
     def _symbol(self, name: str) -> SymbolBars:
         s = self.symbols.get(name)
         if s is None:
-            s = self.symbols[name] = SymbolBars(len(self.lengths), self.gap_pending)
+            s = self.symbols[name] = SymbolBars(len(self.lengths), self.gap_pending, len(self.activity))
         return s
 
     def _on_trade(self, m: Trade) -> None:
@@ -218,6 +227,8 @@ class StreamProcessor:
                 self._count("old", f"{m.symbol}: a trade stamped {m.ts} us is older than the run's "
                             "start (pushed on subscribe); set aside")
             return
+        if self.activity:
+            self._activity_trade(m)
         accepted = self._accept(m)
         if accepted is not None:
             accepted[1].add_trade(m.price, m.amount, m.side, m.ts)
@@ -232,11 +243,18 @@ class StreamProcessor:
             scratch = Accumulator()
             apply_book(s.market, m.bids, m.asks, scratch, m.ts)
             s.market.carry(scratch)
+            s.latest.carry(scratch)
             return
         accepted = self._accept(m, state=True)
         if accepted is not None:
             s, bucket = accepted
-            apply_book(s.market, m.bids, m.asks, bucket, max(m.ts, s.closed_until or 0))
+            ts = max(m.ts, s.closed_until or 0)
+            if self.activity:
+                scratch = Accumulator()
+                apply_book(s.market, m.bids, m.asks, scratch, ts)
+                self._activity_state(s, bucket, scratch)
+            else:
+                apply_book(s.market, m.bids, m.asks, bucket, ts)
 
     def _on_ticker(self, m: DerivativeTicker) -> None:
         verdict = self._admit(m)
@@ -246,11 +264,17 @@ class StreamProcessor:
                 scratch = Accumulator()
                 apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
                 s.market.carry(scratch)
+                s.latest.carry(scratch)
             return
         accepted = self._accept(m, state=True)
         if accepted is not None:
-            apply_ticker(accepted[1], m.funding_rate, m.mark_price,
-                         m.index_price, m.open_interest)
+            s, bucket = accepted
+            if self.activity:
+                scratch = Accumulator()
+                apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
+                self._activity_state(s, bucket, scratch)
+            else:
+                apply_ticker(bucket, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
 
     def _on_liquidation(self, m: Liquidation) -> None:
         verdict = self._admit(m)
@@ -261,6 +285,8 @@ class StreamProcessor:
             return
         accepted = self._accept(m)
         if accepted is not None:
+            for bar in accepted[0].activity:
+                apply_liquidation(bar.acc, m.price, m.amount, m.side)
             apply_liquidation(accepted[1], m.price, m.amount, m.side)
 
     def _on_disconnect(self, _m: Disconnect) -> None:
@@ -270,6 +296,8 @@ class StreamProcessor:
         for s in self.symbols.values():
             s.gaps = [True] * len(s.gaps)
             s.gap_pending = True
+            for bar in s.activity:
+                bar.gap = True
             s.market.prev = None
             s.version += 1
 
@@ -279,6 +307,10 @@ class StreamProcessor:
         self.ended = True
         self._empty_budget = MAX_EMPTY_BARS
         for symbol, s in self.symbols.items():
+            for k, bar in enumerate(s.activity):
+                if bar.acc.trades:
+                    self._out.append(self._activity_candle(symbol, s, k, closed=False, final=True))
+                self._reset_activity(s, bar)
             if s.max_ts is None:
                 continue
             self._close_until(symbol, s, s.max_ts)
@@ -311,6 +343,56 @@ class StreamProcessor:
             self._out.append({"type": "log", "level": "warning", "message":
                               f"{message} ({kind} messages are counted in the stats)"})
 
+    # ---- activity bars (tick, volume, notional) -------------------------------------------
+
+    def _activity_trade(self, m: Trade) -> None:
+        """Adds a trade to every activity bar of its symbol, in arrival order; the trade that
+        reaches a bar's threshold counts whole in that bar, which then closes (as tardis-dev)."""
+        symbol = m.symbol
+        s = self._symbol(symbol)
+        for k, spec in enumerate(self.activity):
+            bar = s.activity[k]
+            if bar.start is None:
+                bar.start = max(m.ts, bar.last_start + 1000)
+                bar.oi_before = s.latest.open_interest
+            acc = bar.acc
+            acc.add_trade(m.price, m.amount, m.side, m.ts)
+            if m.ts > bar.end:
+                bar.end = m.ts
+            kind = spec.kind
+            size = acc.trades if kind == "tick" else acc.volume if kind == "volume" else acc.pv
+            if size >= spec.size:
+                s.latest.last_price = acc.close
+                self._out.append(self._activity_candle(symbol, s, k, closed=True, final=False))
+                self._reset_activity(s, bar)
+        s.latest.last_price = m.price
+
+    def _activity_state(self, s: SymbolBars, bucket: Accumulator, scratch: Accumulator) -> None:
+        """A book or ticker message (in ``scratch``): into the time bucket and every activity bar."""
+        bucket.absorb(scratch)
+        for bar in s.activity:
+            bar.acc.absorb(scratch)
+        s.latest.carry(scratch)
+
+    def _reset_activity(self, s: SymbolBars, bar: ActivityBar) -> None:
+        if bar.start is not None:
+            bar.last_start = bar.start
+        bar.acc.reset()
+        bar.start = None
+        bar.end = 0
+        bar.gap = s.gap_pending
+
+    def _activity_candle(self, symbol: str, s: SymbolBars, k: int, *, closed: bool,
+                         final: bool) -> dict[str, Any]:
+        bar = s.activity[k]
+        start = bar.start if bar.start is not None else bar.end
+        length = max(bar.end - start, 0)
+        return candle_event(
+            exchange=self.exchange, symbol=symbol, timeframe=self.activity[k].label, start_us=start,
+            length_us=length, acc=bar.acc, previous_close=s.latest.last_price, gap=bar.gap,
+            partial=False, closed=closed, final=final,
+            features=feature_values(bar.acc, s.latest, bar.oi_before, length))
+
     # ---- time ----------------------------------------------------------------------------
 
     def _close_until(self, symbol: str, s: SymbolBars, t: int) -> None:
@@ -328,7 +410,7 @@ class StreamProcessor:
         for i, length in enumerate(self.lengths):
             start = s.bar_starts[i]
             if start is not None and start + length <= cut:
-                self._close_bar(symbol, s, i, start, cut - cut % length)
+                self._close_bar(symbol, s, i, start, bucket_start(cut, length, self.origins[i]))
 
     def _roll(self, symbol: str, s: SymbolBars, start: int, bucket: Accumulator) -> None:
         """A base bucket closed: adds it to the open bar of every timeframe (closing a bar that
@@ -336,10 +418,10 @@ class StreamProcessor:
         for i, length in enumerate(self.lengths):
             bar_start = s.bar_starts[i]
             if bar_start is None:
-                s.bar_starts[i] = start - start % length
+                s.bar_starts[i] = bucket_start(start, length, self.origins[i])
                 s.oi_before[i] = s.market.open_interest
             elif start >= bar_start + length:
-                self._close_bar(symbol, s, i, bar_start, start - start % length)
+                self._close_bar(symbol, s, i, bar_start, bucket_start(start, length, self.origins[i]))
             s.bars[i].absorb(bucket)
         s.market.carry(bucket)
 
@@ -376,7 +458,7 @@ class StreamProcessor:
         """The bar of timeframe ``i`` holding the symbol's newest message, with what is known of
         it so far, and the market state at its newest message."""
         length = self.lengths[i]
-        start = s.max_ts - s.max_ts % length  # type: ignore[operator]
+        start = bucket_start(s.max_ts, length, self.origins[i])  # type: ignore[arg-type]
         acc = s.bars[i].copy() if s.bar_starts[i] == start else Accumulator()
         market = s.market.copy()
         for bucket_start_us in sorted(s.buckets):
@@ -413,7 +495,7 @@ class StreamProcessor:
             "next_seq": self.next_seq,
             "exchange": self.exchange,
             "mode": self.mode,
-            "timeframes": self.labels,
+            "timeframes": self.all_labels,
             "gap_pending": self.gap_pending,
             "run_start": self.run_start,
             "counts": dict(self.counts),
@@ -431,13 +513,13 @@ class StreamProcessor:
     def _restore(self, state: dict[str, Any]) -> None:
         if state.get("v") != STATE_VERSION:
             raise ValueError(f"state version {state.get('v')!r} is not {STATE_VERSION}")
-        if state["mode"] != self.mode or state["timeframes"] != self.labels:
+        if state["mode"] != self.mode or state["timeframes"] != self.all_labels:
             raise ValueError(
                 f"state was built for mode {state['mode']!r} and timeframes {state['timeframes']}, "
-                f"the stream asks for {self.mode!r} and {self.labels}")
+                f"the stream asks for {self.mode!r} and {self.all_labels}")
         self.next_seq = int(state["next_seq"])
         self.gap_pending = bool(state["gap_pending"])
         self.run_start = state["run_start"]
         self.counts = {kind: int(state["counts"][kind]) for kind in self.counts}
-        self.symbols = {name: SymbolBars.from_dict(name, data, len(self.lengths))
+        self.symbols = {name: SymbolBars.from_dict(name, data, len(self.lengths), len(self.activity))
                         for name, data in state["symbols"].items()}

@@ -265,3 +265,38 @@ def test_time_jump_caps_the_number_of_empty_bars(monkeypatch):
     kinds = [e["type"] for e in events]
     assert kinds == ["candle", "log", "candle", "candle", "candle"]
     assert [e["start"][14:19] for e in closed(events)][1:] == ["56:45", "57:00", "57:15"]
+
+
+def test_tick_bars_close_every_n_trades_in_arrival_order():
+    p = proc(["3t"])
+    events = p.process([trade(T0 + k * S, 10.0 + k, 1.0) for k in range(7)])
+    assert [(c["trades"], c["open"], c["close"], c["closed"]) for c in events] == [
+        (3, 10.0, 12.0, True), (3, 13.0, 15.0, True)]
+    assert (events[0]["start"], events[0]["end"]) == ("2024-08-08T23:55:00.000Z", "2024-08-08T23:55:02.000Z")
+    assert events[0]["partial"] is False
+    [final] = p.process([end()])
+    assert (final["trades"], final["closed"], final["final"]) == (1, False, True)
+
+
+def test_the_trade_that_crosses_a_volume_or_notional_threshold_counts_whole_in_that_bar():
+    p = proc(["2v", "1000n"])
+    events = p.process([trade(T0, 100.0, 1.5), trade(T0 + S, 100.0, 1.5), trade(T0 + 2 * S, 100.0, 8.0)])
+    assert [(c["timeframe"], c["volume"], c["trades"]) for c in events] == [
+        ("2v", 3.0, 2), ("2v", 8.0, 1), ("1000n", 11.0, 3)]
+
+
+def test_activity_bars_of_one_millisecond_get_distinct_starts():
+    p = proc(["1t"])
+    events = p.process([trade(T0, 1.0), trade(T0, 2.0), trade(T0 + 500, 3.0)])
+    assert [c["start"][17:] for c in events] == ["00.000Z", "00.001Z", "00.002Z"]
+
+
+def test_day_and_week_bars_are_utc_aligned_weeks_from_monday():
+    p = proc(["1d", "1w"])
+    monday = T0 + (4 * 24 * 3600 + 5 * 60) * S  # 2024-08-12T00:00:00Z
+    events = p.process([trade(T0, 1.0), trade(monday + 3600 * S, 2.0)])
+    assert [(c["timeframe"], c["start"], c["end"]) for c in closed(events)][0:1] == [
+        ("1d", "2024-08-08T00:00:00.000Z", "2024-08-09T00:00:00.000Z")]
+    [week] = [c for c in closed(events) if c["timeframe"] == "1w"]
+    assert (week["start"], week["end"], week["partial"]) == (
+        "2024-08-05T00:00:00.000Z", "2024-08-12T00:00:00.000Z", True)
