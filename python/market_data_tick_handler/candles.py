@@ -14,6 +14,9 @@ from typing import Any
 from .features import MarketState
 from .timeframes import iso_utc
 
+NO_TIME = -(1 << 62)
+"""``max_ts`` / ``closed_until`` of a symbol with no message yet (``first_ts``: ``-NO_TIME``)."""
+
 ACCUMULATOR_FIELDS = (
     "open", "high", "low", "close", "close_ts",
     "volume", "pv", "buy", "sell", "trades",
@@ -160,7 +163,8 @@ class SymbolBars:
     in the run (a bar that starts before it is ``partial``)."""
 
     __slots__ = ("market", "buckets", "bar_starts", "bars", "gaps", "oi_before", "max_ts",
-                 "closed_until", "first_ts", "gap_pending", "activity", "latest", "version",
+                 "closed_until", "first_ts", "close_at", "cur", "cur_start", "cur_end", "gap_pending",
+                 "activity", "latest", "version",
                  "partial_version", "partial_at")
 
     def __init__(self, timeframes: int, gap: bool, activity: int = 0) -> None:
@@ -170,9 +174,12 @@ class SymbolBars:
         self.bars = [Accumulator() for _ in range(timeframes)]
         self.gaps = [gap] * timeframes
         self.oi_before: list[float | None] = [None] * timeframes
-        self.max_ts: int | None = None
-        self.closed_until: int | None = None
-        self.first_ts: int | None = None
+        self.max_ts = NO_TIME
+        self.closed_until = NO_TIME
+        self.first_ts = -NO_TIME
+        self.close_at = NO_TIME  # the newest exchange time that closes the oldest open bucket
+        self.cur: Accumulator | None = None  # the bucket of the last message, [cur_start, cur_end)
+        self.cur_start = self.cur_end = NO_TIME
         self.gap_pending = gap
         # Activity bars take every trade in arrival order; ``latest`` is the market state after
         # the newest message (their features), ``market`` the one at the last closed time bucket.

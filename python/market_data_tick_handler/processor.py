@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from .candles import Accumulator, ActivityBar, SymbolBars, candle_event
+from .candles import NO_TIME, Accumulator, ActivityBar, SymbolBars, candle_event
 from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
@@ -82,6 +82,8 @@ class StreamProcessor:
         self.symbols: dict[str, SymbolBars] = {}
         self.gap_pending = False
         self.run_start: int | None = None  # local receive time of the run's first message
+        self._old_before = -NO_TIME  # messages stamped before this are old (none yet: all)
+        self._s: SymbolBars  # the symbol of the message _accept took
         self.counts = {"late": 0, "old": 0, "rejected": 0}
         self.trades_seen = 0
         self.ended = False  # set by an `end` message; the caller acks and clears it
@@ -127,7 +129,7 @@ class StreamProcessor:
             self._empty_budget = MAX_EMPTY_BARS
             t = now_us - self.close_grace_us
             for symbol, s in self.symbols.items():
-                if s.max_ts is not None and (s.closed_until is None or t >= s.closed_until + self.base_us):
+                if s.max_ts != NO_TIME and t >= s.closed_until + self.base_us:
                     self._close_until(symbol, s, t)
         return self._drain()
 
@@ -148,7 +150,7 @@ class StreamProcessor:
                     continue
                 s.partial_version[i] = version
                 s.partial_at[i] = now_us
-                if i < len(self.lengths) and s.max_ts is None:
+                if i < len(self.lengths) and s.max_ts == NO_TIME:
                     continue
                 if i >= len(self.lengths):
                     if s.activity[i - len(self.lengths)].acc.trades:
@@ -173,46 +175,73 @@ class StreamProcessor:
 
     # ---- handlers ------------------------------------------------------------------------
 
-    def _admit(self, m: Any) -> str | None:
-        """``None`` for a plausible message on time; ``"old"`` for one stamped more than
-        ``OLD_MESSAGE_US`` before the run's start; ``"implausible"`` (counted) for one stamped
-        more than ``MAX_CLOCK_SKEW_US`` away from its receive time."""
+    def _accept(self, m: Any) -> Accumulator | None:
+        """The open interval of ``m``'s symbol that ``m`` counts in, with the symbol's clock moved
+        to ``m.ts`` (``self._s`` is the symbol); ``None`` when ``m`` is implausible, old or late
+        (counted). Book and ticker messages that are old or late still describe the market now:
+        an old one goes into the carried state, a late one into the oldest open interval."""
+        ts = m.ts
+        lts = m.lts
+        if ts < self._old_before or (lts is not None and not -MAX_CLOCK_SKEW_US <= ts - lts <= MAX_CLOCK_SKEW_US):
+            if not self._admit(m):  # before the first message, _old_before is in the far future
+                return None
+        s = self.symbols.get(m.symbol)
+        if s is None:
+            s = self._symbol(m.symbol)
+        self._s = s
+        if ts >= s.max_ts:
+            s.max_ts = ts
+            if ts >= s.close_at:  # the watermark passed the end of the oldest open bucket
+                if ts < s.first_ts:  # the symbol's first message (close_at is NO_TIME then)
+                    s.first_ts = ts
+                self._empty_budget = MAX_EMPTY_BARS
+                self._close_until(m.symbol, s, ts - self.lateness_us)
+        elif ts < s.closed_until:
+            self._count("late", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is for a bar "
+                        "that has closed")
+            if type(m) is Trade or type(m) is Liquidation:
+                return None
+            ts = s.closed_until
+        elif ts < s.first_ts:
+            s.first_ts = ts
+        if s.gap_pending:
+            s.gap_pending = self.gap_pending = False  # data resumed, in the bars open now
+        s.version += 1
+        if s.cur_start <= ts < s.cur_end:
+            return s.cur
+        start = ts - ts % self.base_us
+        bucket = s.buckets.get(start)
+        if bucket is None:
+            bucket = s.buckets[start] = Accumulator()
+        s.cur, s.cur_start, s.cur_end = bucket, start, start + self.base_us
+        return bucket
+
+    def _admit(self, m: Any) -> bool:
+        """Slow path of ``_accept``: the run's start, implausible and old messages."""
         ts = m.ts
         lts = m.lts
         if lts is not None and abs(ts - lts) > MAX_CLOCK_SKEW_US:
             self._count("rejected", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is more "
                         f"than {MAX_CLOCK_SKEW_US // 3_600_000_000} h from its receive time {lts} us")
-            return "implausible"
+            return False
         if self.run_start is None:
             self.run_start = lts if lts is not None else ts
-        return "old" if ts < self.run_start - OLD_MESSAGE_US else None
-
-    def _accept(self, m: Any, state: bool = False) -> tuple[SymbolBars, Accumulator] | None:
-        """The symbol of ``m`` with its clock moved to ``m.ts`` and the open interval ``m`` counts
-        in, or ``None`` when ``m`` is late (counted). A late ``state`` message (book, ticker)
-        still describes the market now: it counts in the symbol's oldest open interval."""
-        ts = m.ts
-        s = self._symbol(m.symbol)
-        self.gap_pending = False
-        closed_until = s.closed_until
-        if closed_until is not None and ts < closed_until:
-            self._count("late", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is for a bar "
-                        "that has closed")
-            if not state:
-                return None
-            s.version += 1
-            return s, s.bucket(closed_until)
-        if s.max_ts is None or ts > s.max_ts:
-            s.max_ts = ts
-            watermark = ts - self.lateness_us
-            if closed_until is None or watermark >= closed_until + self.base_us:
-                self._empty_budget = MAX_EMPTY_BARS
-                self._close_until(m.symbol, s, watermark)
-        if s.first_ts is None or ts < s.first_ts:
-            s.first_ts = ts
-        s.gap_pending = False  # data resumed, in the bars open now (already gap: true)
-        s.version += 1
-        return s, s.bucket(ts - ts % self.base_us)
+            self._old_before = self.run_start - OLD_MESSAGE_US
+        if ts >= self._old_before:
+            return True
+        if type(m) is BookSnapshot or type(m) is DerivativeTicker:  # as it was at subscribe
+            s = self._symbol(m.symbol)
+            scratch = Accumulator()
+            if type(m) is BookSnapshot:
+                apply_book(s.market, m.bids, m.asks, scratch, ts)
+            else:
+                apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
+            s.market.carry(scratch)
+            s.latest.carry(scratch)
+        else:
+            self._count("old", f"{m.symbol}: a {type(m).__name__} stamped {ts} us is older than "
+                        "the run's start (pushed on subscribe); set aside")
+        return False
 
     def _symbol(self, name: str) -> SymbolBars:
         s = self.symbols.get(name)
@@ -221,34 +250,39 @@ class StreamProcessor:
         return s
 
     def _on_trade(self, m: Trade) -> None:
-        verdict = self._admit(m)
-        if verdict is not None:
-            if verdict == "old":
-                self._count("old", f"{m.symbol}: a trade stamped {m.ts} us is older than the run's "
-                            "start (pushed on subscribe); set aside")
-            return
-        if self.activity:
+        if self.activity and self._admitted(m):
             self._activity_trade(m)
-        accepted = self._accept(m)
-        if accepted is not None:
-            accepted[1].add_trade(m.price, m.amount, m.side, m.ts)
+        bucket = self._accept(m)
+        if bucket is not None:
+            bucket.add_trade(m.price, m.amount, m.side, m.ts)
             self.trades_seen += 1
 
+    def _admitted(self, m: Trade) -> bool:
+        """Activity bars take every plausible trade that is not old, late or not (arrival order)."""
+        lts = m.lts
+        if self.run_start is None:
+            self.run_start = lts if lts is not None else m.ts
+            self._old_before = self.run_start - OLD_MESSAGE_US
+        return m.ts >= self._old_before and (lts is None or abs(m.ts - lts) <= MAX_CLOCK_SKEW_US)
+
     def _on_book(self, m: BookSnapshot) -> None:
-        verdict = self._admit(m)
-        if verdict == "implausible":
+        # Fast path (most messages): the symbol's newest message so far, in the bucket of the one
+        # before, moving no bar: what _accept would do, without its checks of rare cases.
+        ts = m.ts
+        s = self.symbols.get(m.symbol)
+        if (s is not None and s.cur_start <= ts < s.cur_end and s.max_ts <= ts < s.close_at
+                and ts >= self._old_before and not s.gap_pending and not self.activity
+                and (m.lts is None or -MAX_CLOCK_SKEW_US <= ts - m.lts <= MAX_CLOCK_SKEW_US)):
+            s.max_ts = ts
+            s.version += 1
+            apply_book(s.market, m.bids, m.asks, s.cur, ts)  # type: ignore[arg-type]
             return
-        if verdict == "old":  # the book as it was at subscribe: carried state, not in a bar
-            s = self._symbol(m.symbol)
-            scratch = Accumulator()
-            apply_book(s.market, m.bids, m.asks, scratch, m.ts)
-            s.market.carry(scratch)
-            s.latest.carry(scratch)
-            return
-        accepted = self._accept(m, state=True)
-        if accepted is not None:
-            s, bucket = accepted
-            ts = max(m.ts, s.closed_until or 0)
+        bucket = self._accept(m)
+        if bucket is not None:
+            s = self._s
+            ts = m.ts
+            if ts < s.closed_until:  # late: counts in the oldest open interval
+                ts = s.closed_until
             if self.activity:
                 scratch = Accumulator()
                 apply_book(s.market, m.bids, m.asks, scratch, ts)
@@ -257,37 +291,21 @@ class StreamProcessor:
                 apply_book(s.market, m.bids, m.asks, bucket, ts)
 
     def _on_ticker(self, m: DerivativeTicker) -> None:
-        verdict = self._admit(m)
-        if verdict is not None:
-            if verdict == "old":  # carried state, not in a bar
-                s = self._symbol(m.symbol)
-                scratch = Accumulator()
-                apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
-                s.market.carry(scratch)
-                s.latest.carry(scratch)
-            return
-        accepted = self._accept(m, state=True)
-        if accepted is not None:
-            s, bucket = accepted
+        bucket = self._accept(m)
+        if bucket is not None:
             if self.activity:
                 scratch = Accumulator()
                 apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
-                self._activity_state(s, bucket, scratch)
+                self._activity_state(self._s, bucket, scratch)
             else:
                 apply_ticker(bucket, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
 
     def _on_liquidation(self, m: Liquidation) -> None:
-        verdict = self._admit(m)
-        if verdict is not None:
-            if verdict == "old":
-                self._count("old", f"{m.symbol}: a liquidation stamped {m.ts} us is older than the "
-                            "run's start; set aside")
-            return
-        accepted = self._accept(m)
-        if accepted is not None:
-            for bar in accepted[0].activity:
+        bucket = self._accept(m)
+        if bucket is not None:
+            for bar in self._s.activity:
                 apply_liquidation(bar.acc, m.price, m.amount, m.side)
-            apply_liquidation(accepted[1], m.price, m.amount, m.side)
+            apply_liquidation(bucket, m.price, m.amount, m.side)
 
     def _on_disconnect(self, _m: Disconnect) -> None:
         """A disconnect (on local time): every symbol's open bars, and its bars until its data
@@ -311,7 +329,7 @@ class StreamProcessor:
                 if bar.acc.trades:
                     self._out.append(self._activity_candle(symbol, s, k, closed=False, final=True))
                 self._reset_activity(s, bar)
-            if s.max_ts is None:
+            if s.max_ts == NO_TIME:
                 continue
             self._close_until(symbol, s, s.max_ts)
             for start in sorted(s.buckets):
@@ -325,7 +343,7 @@ class StreamProcessor:
                 s.bar_starts[i] = None
             # No bar is open any more: a message after the end starts new bars (with no empty
             # bars for the time in between).
-            s.max_ts = s.closed_until = None
+            s.max_ts = s.closed_until = s.close_at = s.cur_end = NO_TIME
 
     def _on_invalid(self, _m: InvalidMessage) -> None:
         self.counts["rejected"] += 1  # reported one by one by the session (error frames)
@@ -399,9 +417,11 @@ class StreamProcessor:
         """The symbol's clock reached ``t``: closes its base buckets and bars that end at or
         before ``t`` (emitting empty bars for the intervals without messages)."""
         cut = t - t % self.base_us
-        if s.closed_until is not None and cut <= s.closed_until:
+        if cut <= s.closed_until:
             return
         s.closed_until = cut
+        s.close_at = cut + self.base_us + self.lateness_us
+        s.cur_end = NO_TIME  # the cached bucket may close
         if s.buckets:
             for start in sorted(s.buckets):
                 if start >= cut:
@@ -474,7 +494,7 @@ class StreamProcessor:
         return candle_event(
             exchange=self.exchange, symbol=symbol, timeframe=self.labels[i], start_us=start,
             length_us=length, acc=acc, previous_close=market.last_price, gap=s.gaps[i],
-            partial=s.first_ts is not None and start < s.first_ts,
+            partial=start < s.first_ts,
             closed=closed, final=final,
             features=feature_values(acc, market, s.oi_before[i], length),
         )
@@ -520,6 +540,10 @@ class StreamProcessor:
         self.next_seq = int(state["next_seq"])
         self.gap_pending = bool(state["gap_pending"])
         self.run_start = state["run_start"]
+        self._old_before = -NO_TIME if self.run_start is None else self.run_start - OLD_MESSAGE_US
         self.counts = {kind: int(state["counts"][kind]) for kind in self.counts}
         self.symbols = {name: SymbolBars.from_dict(name, data, len(self.lengths), len(self.activity))
                         for name, data in state["symbols"].items()}
+        for s in self.symbols.values():
+            if s.closed_until != NO_TIME:
+                s.close_at = s.closed_until + self.base_us + self.lateness_us
