@@ -26,6 +26,10 @@ ACCUMULATOR_FIELDS = (
 )
 
 
+LAST_VALUES = ("oi_last", "funding_last", "mark_last", "index_last")
+"""The ticker values an interval carries: its last non-null ones."""
+
+
 class Accumulator:
     """Sums over one interval. ``open``..``close`` are ``None`` until the first trade; ``open``
     is the first trade received, ``close`` the one with the newest exchange time (the later
@@ -96,17 +100,13 @@ class Accumulator:
             self.pairs += later.pairs
         self.liq_buy += later.liq_buy
         self.liq_sell += later.liq_sell
-        if later.oi_last is not None:
-            self.oi_last = later.oi_last
         if later.book_ts is not None:
             self.book = later.book
             self.book_ts = later.book_ts
-        if later.funding_last is not None:
-            self.funding_last = later.funding_last
-        if later.mark_last is not None:
-            self.mark_last = later.mark_last
-        if later.index_last is not None:
-            self.index_last = later.index_last
+        for name in LAST_VALUES:
+            value = getattr(later, name)
+            if value is not None:
+                setattr(self, name, value)
 
     def copy(self) -> Accumulator:
         twin = Accumulator.__new__(Accumulator)

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from .candles import Accumulator
 
 BOOK_LEVELS_FOR_OBI = 5
+CARRIED = (("funding_last", "funding_rate"), ("mark_last", "mark_price"),
+           ("index_last", "index_price"), ("oi_last", "open_interest"))
+"""An interval's last ticker values (``Accumulator``) and the market state fields they set."""
 
 
 class MarketState:
@@ -57,14 +60,10 @@ class MarketState:
             self.last_price = acc.close
         if acc.book_ts is not None:
             self.book = acc.book
-        if acc.funding_last is not None:
-            self.funding_rate = acc.funding_last
-        if acc.mark_last is not None:
-            self.mark_price = acc.mark_last
-        if acc.index_last is not None:
-            self.index_price = acc.index_last
-        if acc.oi_last is not None:
-            self.open_interest = acc.oi_last
+        for last, carried in CARRIED:
+            value = getattr(acc, last)
+            if value is not None:
+                setattr(self, carried, value)
 
     def copy(self) -> MarketState:
         twin = MarketState.__new__(MarketState)
