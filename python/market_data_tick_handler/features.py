@@ -8,6 +8,7 @@ about sockets or clocks.
 from __future__ import annotations
 
 from math import log, sqrt
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .protocol import Level
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .candles import Accumulator
 
 BOOK_LEVELS_FOR_OBI = 5
+_amount = itemgetter(1)  # of a book level [price, amount]
 CARRIED = (("funding_last", "funding_rate"), ("mark_last", "mark_price"),
            ("index_last", "index_price"), ("oi_last", "open_interest"))
 """An interval's last ticker values (``Accumulator``) and the market state fields they set."""
@@ -102,11 +104,11 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
     top_qty = bq + aq
     weighted_mid = (b * aq + a * bq) / top_qty if top_qty > 0 else None
     if len(bids) <= BOOK_LEVELS_FOR_OBI and len(asks) <= BOOK_LEVELS_FOR_OBI:
-        bid_qty = sum([level[1] for level in bids])
-        ask_qty = sum([level[1] for level in asks])
+        bid_qty = sum(map(_amount, bids))
+        ask_qty = sum(map(_amount, asks))
     else:
-        bid_qty = sum([level[1] for level in bids[:BOOK_LEVELS_FOR_OBI]])
-        ask_qty = sum([level[1] for level in asks[:BOOK_LEVELS_FOR_OBI]])
+        bid_qty = sum(map(_amount, bids[:BOOK_LEVELS_FOR_OBI]))
+        ask_qty = sum(map(_amount, asks[:BOOK_LEVELS_FOR_OBI]))
     depth_qty = bid_qty + ask_qty
     obi = (bid_qty - ask_qty) / depth_qty if depth_qty > 0 else None
     if newest:
