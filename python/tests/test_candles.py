@@ -300,3 +300,15 @@ def test_day_and_week_bars_are_utc_aligned_weeks_from_monday():
     [week] = [c for c in closed(events) if c["timeframe"] == "1w"]
     assert (week["start"], week["end"], week["partial"]) == (
         "2024-08-05T00:00:00.000Z", "2024-08-12T00:00:00.000Z", True)
+
+
+def test_the_empty_bar_cap_holds_for_the_whole_stream_not_per_symbol_and_timeframe(monkeypatch):
+    import market_data_tick_handler.processor as processor
+
+    monkeypatch.setattr(processor, "MAX_EMPTY_BARS", 5)
+    p = proc(["15s", "1m"], live=True, close_grace_us=0)
+    p.process([trade(T0 + 1 * S, 10.0), trade(T0 + 1 * S, 20.0, symbol="ETHUSDT")])
+    events = p.on_clock(T0 + 3600 * S)  # one jump of an hour: 4 x hundreds of empty bars
+    empty = [c for c in closed(events) if c["trades"] == 0]
+    assert len(empty) == 5
+    assert any(e["type"] == "log" and "at most 5 per jump" in e["message"] for e in events)
