@@ -150,7 +150,8 @@ export const Candle = z.object({
   trades: z.number().int(),
   vwap: nullableNum,
   gap: z.boolean(),
-  partial: z.boolean(),
+  /** The bar began before the run's first message for its symbol (absent from older peers: false). */
+  partial: z.boolean().default(false),
   features: z.record(z.string(), nullableNum)
 });
 export type Candle = z.infer<typeof Candle>;
