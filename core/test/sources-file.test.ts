@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { UsageError } from '../src/errors.js';
+import { IncompleteCapture, OversizedLine, readLines } from '../src/sources/captureFile.js';
 import { openSource } from '../src/sources/index.js';
 import type { SourceSpec } from '../src/sources/index.js';
 import type { BookSnapshot, Trade } from 'tardis-dev';
@@ -109,7 +110,7 @@ describe('file source on the real captures', needsData, () => {
       'garbage',
       '1723161254087896568 {"stream": broken json',
       'yesterday {"stream":"btcusdt@trade","data":{}}',
-      '1723161254087896568 [1,2,3]',
+      '1723161254087896568 "a JSON string"',
       '1723161254087896568 {"stream":"btcusdt@trade"}' // valid JSON the trade mapper cannot map
     ];
     const lines = [...good.slice(0, 200), ...bad, ...good.slice(200)];
@@ -172,6 +173,34 @@ describe('file source on the real captures', needsData, () => {
     assert.ok(n >= 100 && n < 200, `stopped right after close (${n})`);
     await source.close(); // twice is fine
   });
+});
+
+test('readLines: lines of any length across chunk boundaries, plain and gzip; over the cap an OversizedLine; a cut gzip throws', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tickbridge-lines-'));
+  try {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const lengths = Array.from({ length: 60 }, (_, i) => (i % 7 === 0 ? 0 : Math.floor(random() ** 3 * 700_000)));
+    const lines = lengths.map((n, i) => String.fromCharCode(97 + (i % 26)).repeat(n));
+    const text = lines.join('\n') + '\n';
+    const max = 400_000;
+    const expected = lengths.map((n, i) => (n > max ? `oversized ${n}` : lines[i]!));
+    const read = async (path: string) => {
+      const out: string[] = [];
+      for await (const chunk of readLines(path, { maxLineLength: max })) for (const line of chunk) out.push(line instanceof OversizedLine ? `oversized ${line.length}` : line);
+      return out;
+    };
+    assert.ok(expected.some((l) => l.startsWith('oversized')) && lengths.filter((n) => n > 300_000 && n <= max).length > 0);
+    await writeFile(join(dir, 'plain.raw'), text);
+    await writeFile(join(dir, 'lines.raw.gz'), gzipSync(text));
+    assert.deepEqual(await read(join(dir, 'plain.raw')), expected);
+    assert.deepEqual(await read(join(dir, 'lines.raw.gz')), expected);
+    const whole = gzipSync(text);
+    await writeFile(join(dir, 'cut.raw.gz'), whole.subarray(0, whole.length >> 1));
+    await assert.rejects(read(join(dir, 'cut.raw.gz')), (e: unknown) => e instanceof IncompleteCapture && /cut\.raw\.gz ends mid-stream after line \d+: it is truncated/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('missing or unreadable capture file -> UsageError', async () => {

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import { openSource, parseSpeed } from '../src/sources/index.js';
-import { MIN_SLEEP_MS, createPacer } from '../src/sources/pacing.js';
+import { MAX_PACING_WAIT_MS, MIN_SLEEP_MS, createPacer } from '../src/sources/pacing.js';
 import { SPOT, captureLines, needsData } from './sources-helpers.js';
 
 test('pacer delays: speed N waits (local elapsed)/N, anchored at the first message', () => {
   let now = 1_000;
-  const pace = createPacer(10, () => now);
+  const pace = createPacer(10, undefined, () => now);
   assert.equal(pace(50_000), 0); // anchor
   assert.equal(pace(51_000), 100); // 1 s of local time at 10x = 100 ms ahead
   now += 100;
@@ -21,12 +21,32 @@ test('pacer delays: speed N waits (local elapsed)/N, anchored at the first messa
   assert.equal(pace(57_000), 100); // due at 1000 + 7000/10 = 1700, now 1600
   assert.equal(pace(50_000 + (now - 1_000 + MIN_SLEEP_MS - 1) * 10), 0, 'a few ms ahead is not worth a timer');
   assert.equal(pace(50_000 + (now - 1_000 + MIN_SLEEP_MS + 1) * 10), MIN_SLEEP_MS + 1);
-  const realTime = createPacer(1, () => 0);
+  const realTime = createPacer(1, undefined, () => 0);
   realTime(0);
   assert.equal(realTime(2_500), 2_500);
-  const slow = createPacer(0.5, () => 0);
+  const slow = createPacer(0.5, undefined, () => 0);
   slow(0);
   assert.equal(slow(1_000), 2_000);
+});
+
+test('pacer: a jump in local time worth more than the bound is skipped both ways, said once', () => {
+  const warnings: string[] = [];
+  const pace = createPacer(10, (m) => void warnings.push(m), () => 0);
+  const DAY = 86_400_000;
+  pace(0);
+  assert.equal(pace(1_000), 100);
+  assert.equal(pace(1_000 + DAY), 100, 'a day ahead: no day-long sleep');
+  // back in line: the time between the messages around the outlier is absorbed, then paced as before
+  assert.equal(pace(2_000), 100);
+  assert.equal(pace(3_000), 200);
+  assert.equal(pace(3_000 + 2 * DAY), 200);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /jumps ahead by 1\.0 d at .*worth more than 10 s of waiting at --speed 10 are skipped/);
+  // a long quiet stretch at real time is cut to the bound too
+  const realTime = createPacer(1, () => {}, () => 0);
+  realTime(0);
+  assert.equal(realTime(9_000), 9_000);
+  assert.equal(realTime(9_000 + MAX_PACING_WAIT_MS + 1), 9_000);
 });
 
 test('speed values', () => {

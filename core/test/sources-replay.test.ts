@@ -78,6 +78,16 @@ describe('replay through the real replayNormalized from a local cache', needsDat
     assert.ok(expected.length > 1000);
     assert.deepEqual(got, expected);
   });
+  test('a replay with no message for the symbol ends with a failure, not a silent success', async () => {
+    // a cache whose slices hold only BTCUSDT trades, under the filters of a request for ETHUSDT
+    const other = await buildReplayCache(SPOT, join(cacheDir, 'eth'), 'binance', 'ETHUSDT', [normalizeTrades]);
+    const source = await openSource(
+      replaySpec({ symbols: ['ETHUSDT'], dataTypes: ['trades'], from: other.from.toISOString(), to: other.to.toISOString(), cacheDir: join(cacheDir, 'eth') }),
+      { warn: () => {} }
+    );
+    assert.equal((await collect(source.messages)).length, 0);
+    assert.match(source.report.failure ?? '', /No data: the replay of binance ETHUSDT \(trades\) from 2024-08-08T23:54:00.000Z to 2024-08-09T00:00:00.000Z has no message/);
+  });
 });
 
 describe('replay validation', () => {

@@ -92,6 +92,8 @@ export class MonitorStore {
         this.addLog(line);
         return { kind: 'log', line };
       }
+      case 'tick':
+        return { kind: 'none' }; // the monitor shows candles; ticks are for run --json and consumers
     }
   }
 

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import SERVER_NAME
 from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
-from .protocol import (PROTOCOL_VERSION, Batch, Hello, InvalidMessage, decode_batch_leniently,
+from .protocol import (PROTOCOL_VERSION, Batch, End, Hello, InvalidMessage, decode_batch_leniently,
                        encode, inbound_decoder)
 from .stats import Stats
 from .streaming_service.modes.serve_mode import ServeHub
@@ -304,6 +304,8 @@ class EngineSession:
                 if hub is not None:
                     hub.publish(event, payload)
             elif kind == "tick":
+                if type(event["msg"]) is not End:
+                    self.outbox.put(encode(event))  # back to the engine (`run --json --mode ticks`)
                 if hub is not None and hub.wants_ticks:
                     hub.publish(event)
             elif kind == "log":

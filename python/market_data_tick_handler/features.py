@@ -31,15 +31,18 @@ class MarketState:
     ``prev``: ``(bid1, bid_qty1, ask1, ask_qty1, mid)`` of the last *valid* snapshot received,
     the reference of the next OFI / log-return term; reset by a disconnect.
     The other values are those at the end of the last closed interval (``carry``).
+    ``book_lost``: a disconnect cut the book and no snapshot came since: book features are
+    null (never the stale pre-disconnect values) and bars are flagged ``gap`` until one does.
     """
 
-    __slots__ = ("last_price", "book", "prev", "funding_rate", "mark_price", "index_price",
-                 "open_interest")
+    __slots__ = ("last_price", "book", "prev", "book_lost", "funding_rate", "mark_price",
+                 "index_price", "open_interest")
 
     def __init__(self) -> None:
         self.last_price: float | None = None
         self.book: tuple[Any, ...] | None = None
         self.prev: tuple[float, float, float, float, float] | None = None
+        self.book_lost = False
         self.funding_rate: float | None = None
         self.mark_price: float | None = None
         self.index_price: float | None = None
@@ -50,6 +53,7 @@ class MarketState:
             "last_price": self.last_price,
             "book": list(self.book) if self.book is not None else None,
             "prev": list(self.prev) if self.prev is not None else None,
+            "book_lost": self.book_lost,
             "funding_rate": self.funding_rate,
             "mark_price": self.mark_price,
             "index_price": self.index_price,
@@ -79,11 +83,20 @@ class MarketState:
         state.last_price = data["last_price"]
         state.book = tuple(data["book"]) if data["book"] is not None else None
         state.prev = tuple(data["prev"]) if data["prev"] is not None else None  # type: ignore[assignment]
+        state.book_lost = bool(data.get("book_lost", False))
         state.funding_rate = data["funding_rate"]
         state.mark_price = data["mark_price"]
         state.index_price = data["index_price"]
         state.open_interest = data["open_interest"]
         return state
+
+
+def lose_book(market: MarketState) -> None:
+    """A disconnect: the book is unknown until the next snapshot (when there was one)."""
+    if market.book is not None or market.prev is not None:
+        market.book = None
+        market.book_lost = True
+    market.prev = None  # no OFI / return across the outage
 
 
 def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: Accumulator,
@@ -92,6 +105,7 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
     when it is the interval's newest, and the OFI term e_n and the squared log return of the mid
     against the previous valid snapshot received (Cont, Kukanov & Stoikov 2014)."""
     newest = acc.book_ts is None or ts >= acc.book_ts
+    market.book_lost = False
     if not bids or not asks:
         if newest:
             acc.book = None  # null book features; skipped for ofi / realized_vol

@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .candles import NO_TIME, Accumulator, ActivityBar, SymbolBars, candle_event
-from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values
+from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values,
+                       lose_book
 from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
                        Liquidation, Trade)
 from .timeframes import base_length, bucket_start, parse_bar_specs
@@ -97,7 +98,8 @@ class StreamProcessor:
             self._handlers = {Trade: self._on_trade, BookSnapshot: self._on_book,
                               DerivativeTicker: self._on_ticker, Liquidation: self._on_liquidation,
                               Disconnect: self._on_disconnect, End: self._on_end}
-        self._handlers[InvalidMessage] = self._on_invalid
+        self._handlers[InvalidMessage] = self._skip_tick if mode == "ticks" else self._on_invalid
+        self._tick_seq = next_seq  # ticks mode: the sequence number of the next message
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class StreamProcessor:
         skip = expected - seq
         if skip >= len(msgs):
             return []
+        self._tick_seq = seq + skip
         events = self.process(msgs[skip:] if skip else msgs)
         self.next_seq = seq + len(msgs)
         return events
@@ -316,7 +319,11 @@ class StreamProcessor:
             s.gap_pending = True
             for bar in s.activity:
                 bar.gap = True
-            s.market.prev = None
+            lose_book(s.market)  # null book features, bars flagged gap, until the next snapshot
+            lose_book(s.latest)
+            for bucket in s.buckets.values():  # no stale book carried from before the outage
+                if bucket.book_ts is not None:
+                    bucket.book = None
             s.version += 1
 
     def _on_end(self, _m: End) -> None:
@@ -349,7 +356,8 @@ class StreamProcessor:
         self.counts["rejected"] += 1  # reported one by one by the session (error frames)
 
     def _on_tick(self, m: Any) -> None:
-        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m})
+        self._out.append({"type": "tick", "exchange": self.exchange, "msg": m, "seq": self._tick_seq})
+        self._tick_seq += 1
         if type(m) is Trade:
             self.trades_seen += 1
         elif type(m) is End:
@@ -360,6 +368,9 @@ class StreamProcessor:
         if n == 1:
             self._out.append({"type": "log", "level": "warning", "message":
                               f"{message} ({kind} messages are counted in the stats)"})
+
+    def _skip_tick(self, _m: InvalidMessage) -> None:
+        self._tick_seq += 1
 
     # ---- activity bars (tick, volume, notional) -------------------------------------------
 
@@ -456,7 +467,7 @@ class StreamProcessor:
         if skipped > 0 and market.last_price is not None:
             bar.reset()
             s.oi_before[i] = market.open_interest
-            s.gaps[i] = s.gap_pending
+            s.gaps[i] = s.gap_pending or market.book_lost
             first = start + length
             if skipped > self._empty_budget:
                 out.append({"type": "log", "level": "warning", "message":
@@ -470,7 +481,7 @@ class StreamProcessor:
         bar.reset()
         s.bar_starts[i] = new_start
         s.oi_before[i] = market.open_interest
-        s.gaps[i] = s.gap_pending
+        s.gaps[i] = s.gap_pending or market.book_lost
         s.partial_version[i] = s.version
         s.partial_at[i] = None
 

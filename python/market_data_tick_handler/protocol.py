@@ -213,10 +213,13 @@ class Error(_Frame, tag="error"):
 
 
 class Tick(_Frame, tag="tick"):
-    """``mode: "ticks"``: one market message served to consumers, plus its exchange."""
+    """``mode: "ticks"``: one market message served to consumers and sent back to its engine,
+    plus its exchange and its sequence number in the stream (the engine drops a tick it has had,
+    e.g. when a restarted processor processes unacknowledged messages again)."""
 
     exchange: str
     msg: MarketMessage
+    seq: int | None = None
 
 
 OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick]

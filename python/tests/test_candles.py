@@ -237,8 +237,16 @@ def test_ticks_mode_serves_messages_and_builds_no_candles():
     msgs = [trade(T0, 1.0), trade(T0 + 20 * S, 2.0), end()]
     events = p.process(msgs)
     assert [e["type"] for e in events] == ["tick", "tick", "tick"]
-    assert events[0] == {"type": "tick", "exchange": "binance", "msg": msgs[0]}
+    assert events[0] == {"type": "tick", "exchange": "binance", "msg": msgs[0], "seq": 1}
     assert p.trades_seen == 2 and p.ended
+
+
+def test_ticks_carry_the_sequence_number_of_their_message():
+    p = proc(["15s"], mode="ticks")
+    bad = InvalidMessage(1, "batch.msgs[1]: unknown message type")
+    events = p.process_batch(1, [trade(T0, 1.0), bad, trade(T0 + S, 2.0)])
+    events += p.process_batch(2, [bad, trade(T0 + S, 2.0), trade(T0 + 2 * S, 3.0)])  # a resend overlaps
+    assert [(e["seq"], e["msg"].price) for e in events] == [(1, 1.0), (3, 2.0), (4, 3.0)]
 
 
 def test_sequence_numbers_skip_resends_and_refuse_gaps():

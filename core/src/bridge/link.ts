@@ -13,7 +13,8 @@ import {
   type LogLevel,
   type ProcessorError,
   type ProcessorState,
-  type ProcessorStats
+  type ProcessorStats,
+  type Tick
 } from './protocol.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -24,6 +25,8 @@ export interface LinkHandlers {
   log(level: LogLevel, message: string): void;
   error(error: ProcessorError): void;
   status(status: LinkStatus, detail: string): void;
+  /** `mode: "ticks"`: each market message, as the processor processed it. */
+  tick?(tick: Tick): void;
 }
 
 export interface BridgeTuning {
@@ -63,6 +66,8 @@ export class BridgeLink {
   private windowWaiters: (() => void)[] = [];
   private finishWaiter: { seq: number; resolve: () => void } | undefined;
   private readonly lastClosedStart = new Map<string, string>();
+  /** Sequence number of the last tick handed on (ticks mode). */
+  private lastTickSeq = 0;
   private currentStatus: LinkStatus = 'connecting';
   /** Times the connection was re-established after a loss. */
   reconnects = 0;
@@ -191,6 +196,13 @@ export class BridgeLink {
         return;
       case 'error':
         this.handlers.error(frame);
+        return;
+      case 'tick':
+        if (typeof frame.seq === 'number') {
+          if (frame.seq <= this.lastTickSeq) return; // had it before the processor restarted
+          this.lastTickSeq = frame.seq;
+        }
+        this.handlers.tick?.(frame);
         return;
     }
   }

@@ -100,8 +100,13 @@ export const Subscribe = z.object({
   token: z.string().nullable()
 });
 
-/** `mode: "ticks"`: one market message served to consumers. */
-export const Tick = z.object({ type: z.literal('tick'), exchange: z.string(), msg: MarketMsg });
+/**
+ * `mode: "ticks"`: one market message, served to consumers and sent back to its engine, with its
+ * sequence number in the stream (the engine drops a tick it has had: a restarted processor
+ * processes the unacknowledged messages again).
+ */
+export const Tick = z.object({ type: z.literal('tick'), exchange: z.string(), msg: MarketMsg, seq: z.number().int().nullable().optional() });
+export type Tick = z.infer<typeof Tick>;
 
 /** Every frame a client sends to the processor (used by tests and fixtures). */
 export const ClientFrame = z.discriminatedUnion('type', [Hello, Batch, Subscribe]);
@@ -189,7 +194,8 @@ export const ProcessorFrame = z.discriminatedUnion('type', [
   Candle,
   ProcessorStats,
   ProcessorLog,
-  ProcessorError
+  ProcessorError,
+  Tick
 ]);
 export type ProcessorFrame = z.infer<typeof ProcessorFrame>;
 

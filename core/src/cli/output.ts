@@ -31,8 +31,10 @@ export function formatCandle(streamId: string, candle: Candle): string {
 
 export function formatStats(stats: EngineStats): string {
   const p = stats.processor;
+  const s = stats.skipped;
+  const skipped = s && s.duplicates + s.malformed + s.oversized > 0 ? `  skipped: ${s.duplicates} duplicate, ${s.malformed} malformed, ${s.oversized} oversized` : '';
   return dim(
-    `${stats.uptimeS.toFixed(0)}s  ${stats.messagesPerSecond.toFixed(0)} msg/s  messages ${stats.messages}  trades ${stats.trades}  candles ${stats.candles}  processor ${p.status}${p.restarts ? ` (${p.restarts} restarts)` : ''}`
+    `${stats.uptimeS.toFixed(0)}s  ${stats.messagesPerSecond.toFixed(0)} msg/s  messages ${stats.messages}  trades ${stats.trades}  candles ${stats.candles}  processor ${p.status}${p.restarts ? ` (${p.restarts} restarts)` : ''}${skipped}`
   );
 }
 
@@ -47,6 +49,8 @@ export function jsonLine(event: EngineEvent, closedOnly: boolean): string | unde
     case 'candle':
       if (closedOnly && !event.candle.closed && !event.candle.final) return undefined;
       return JSON.stringify({ ...event.candle, stream: event.streamId });
+    case 'tick':
+      return JSON.stringify({ ...event.tick, stream: event.streamId });
     case 'stats':
       return JSON.stringify({ type: 'stats', ...event.stats });
     case 'stream':

@@ -106,6 +106,7 @@ export class Engine {
         if (candle.closed) this.candles++;
         this.emit({ type: 'candle', streamId: id, candle });
       },
+      onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
       onProcessorStats: (stats) => {
         this.processorStats = stats;
       }
@@ -151,7 +152,11 @@ export class Engine {
     let messages = 0;
     let trades = 0;
     let messagesPerSecond = 0;
+    const skipped = { duplicates: 0, malformed: 0, oversized: 0 };
     for (const info of this.listStreams()) {
+      skipped.duplicates += info.skipped?.duplicates ?? 0;
+      skipped.malformed += info.skipped?.malformed ?? 0;
+      skipped.oversized += info.skipped?.oversized ?? 0;
       messages += info.messages;
       trades += info.trades;
       messagesPerSecond += info.messagesPerSecond;
@@ -163,6 +168,7 @@ export class Engine {
       trades,
       candles: this.candles,
       streams: [...this.streams.values()].filter((runner) => runner.active).length,
+      skipped,
       processor: {
         url: this.processorUrl,
         status: this.supervisor?.status ?? 'external',

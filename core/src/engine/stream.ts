@@ -4,10 +4,11 @@
  */
 import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
 import { encodeMessage } from '../bridge/encode.js';
+import type { Tick } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
-import { openSource, type OpenedSource } from '../sources/index.js';
+import { openSource, type OpenedSource, type SourceCounts } from '../sources/index.js';
 import { RateMeter } from './rate.js';
 import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
 
@@ -21,6 +22,8 @@ export interface StreamContext {
   /** Called on every status change and candle; the engine fans these out. */
   onChange(stream: StreamRunner): void;
   onCandle: LinkHandlers['candle'];
+  /** `mode: "ticks"`: each tick the processor sends back. */
+  onTick?: (tick: Tick) => void;
   onProcessorStats: LinkHandlers['stats'];
 }
 
@@ -63,8 +66,14 @@ export class StreamRunner {
       candles: this.candles,
       lastPrice: this.lastPrice,
       inFlight: this.link?.inFlight ?? 0,
+      skipped: this.skipped(),
       startedAt: this.startedAt
     };
+  }
+
+  private skipped(): SourceCounts {
+    const report = this.source?.report;
+    return { duplicates: report?.duplicates ?? 0, malformed: report?.malformed ?? 0, oversized: report?.oversized ?? 0 };
   }
 
   get active(): boolean {
@@ -111,7 +120,15 @@ export class StreamRunner {
         this.setStatus('stopped', 'stopped');
       } else {
         await this.link.finish();
-        this.setStatus(this.stopRequested ? 'stopped' : 'finished', this.stopRequested ? 'stopped after flushing' : 'source exhausted, all candles processed');
+        const failure = this.stopRequested ? undefined : this.source.report.failure;
+        if (failure !== undefined) {
+          // what was read is processed; the run is still not a success (no data, a truncated file)
+          logger.warn(`${this.id}: ${failure}`);
+          this.failure = { message: failure, usage: false };
+          this.setStatus('failed', failure);
+        } else {
+          this.setStatus(this.stopRequested ? 'stopped' : 'finished', this.stopRequested ? 'stopped after flushing' : 'source exhausted, all candles processed');
+        }
       }
     } catch (error) {
       const message = (error as Error).message;
@@ -144,6 +161,7 @@ export class StreamRunner {
           context.onCandle(candle);
         },
         stats: context.onProcessorStats,
+        ...(context.onTick && { tick: context.onTick }),
         log: (level, message) => context.logger.log(level, message, 'processor'),
         error: (error) =>
           context.logger.warn(`${this.id}: processor rejected ${error.seq === null ? 'a frame' : `message ${error.seq}`}: ${error.code}: ${error.message}`),

@@ -1,9 +1,9 @@
 /** The engine API's public types: what the CLI, the TUI and the extension see. */
-import type { Candle, ProcessorStats, StreamMode } from '../bridge/protocol.js';
+import type { Candle, ProcessorStats, StreamMode, Tick } from '../bridge/protocol.js';
 import type { LinkStatus } from '../bridge/link.js';
 import type { LogEntry } from '../logs/logger.js';
 import type { PersistStats } from '../persist/types.js';
-import type { SourceSpec } from '../sources/index.js';
+import type { SourceCounts, SourceSpec } from '../sources/index.js';
 import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
 
 export interface StreamRequest extends SourceSpec {
@@ -30,6 +30,8 @@ export interface StreamInfo {
   readonly lastPrice: number | null;
   /** Messages sent but not yet acknowledged by the processor. */
   readonly inFlight: number;
+  /** Messages the source dropped: exact duplicates, malformed lines or rows, lines over the cap. */
+  readonly skipped?: SourceCounts;
   readonly startedAt: string;
 }
 
@@ -40,6 +42,8 @@ export interface EngineStats {
   readonly trades: number;
   readonly candles: number;
   readonly streams: number;
+  /** Summed over the streams: see StreamInfo.skipped. */
+  readonly skipped?: SourceCounts;
   readonly processor: {
     readonly url: string;
     readonly status: ProcessorStatus | 'external';
@@ -52,6 +56,7 @@ export interface EngineStats {
 
 export type EngineEvent =
   | { readonly type: 'candle'; readonly streamId: string; readonly candle: Candle }
+  | { readonly type: 'tick'; readonly streamId: string; readonly tick: Tick }
   | { readonly type: 'stats'; readonly stats: EngineStats }
   | { readonly type: 'stream'; readonly stream: StreamInfo }
   | { readonly type: 'log'; readonly entry: LogEntry }

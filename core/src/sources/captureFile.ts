@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { constants, createGunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 
@@ -14,8 +13,8 @@ import { UsageError } from '../errors.js';
 export interface CaptureLine {
   /** Carries microseconds in the tardis-dev `μs` property. */
   readonly localTimestamp: Date;
-  /** undefined: skipped unparsed (a stream no mapper wants) */
-  readonly message: Record<string, any> | undefined;
+  /** A JSON object or array (Kraken's WS v1 messages are arrays); undefined: skipped unparsed (a stream no mapper wants). */
+  readonly message: Record<string, any> | unknown[] | undefined;
 }
 
 /** UsageError unless `path` is a readable regular file. */
@@ -42,23 +41,76 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-// lenient like tardis-dev's replay: a truncated gzip tail ends the file instead of failing it
-const ZLIB_OPTIONS = { chunkSize: 128 * 1024, flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+/** Lines longer than this (in UTF-16 code units, bytes for ASCII JSON) are skipped unread. */
+export const MAX_LINE_LENGTH = 16 * 1024 * 1024;
 
-/** The file's lines, streamed, a chunk at a time (one await per chunk, not per line). */
-export async function* readLines(path: string): AsyncGenerator<string[]> {
+/** A line over MAX_LINE_LENGTH, skipped while reading (its text is never held whole). */
+export class OversizedLine {
+  constructor(readonly length: number) {}
+}
+
+/** The file ends before its gzip stream does (truncated or corrupt): what came before it was read. */
+export class IncompleteCapture extends Error {
+  override readonly name = 'IncompleteCapture';
+}
+
+export interface ReadLinesOptions {
+  readonly maxLineLength?: number;
+}
+
+/**
+ * The file's lines, streamed, a chunk at a time (one await per chunk, not per line), in time
+ * linear in the file's size whatever its line lengths: a partial line is kept as a list of
+ * pieces, joined once, and dropped (an OversizedLine) as soon as it passes the cap. A gzip that
+ * ends mid-stream throws IncompleteCapture after its last complete line.
+ */
+export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<(string | OversizedLine)[]> {
+  const max = options.maxLineLength ?? MAX_LINE_LENGTH;
   const gzip = await isGzip(path);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const input: Readable = gzip ? pipeline(file, createGunzip(ZLIB_OPTIONS), () => {}) : file;
+  const input: Readable = gzip ? file.pipe(createGunzip({ chunkSize: 128 * 1024 })) : file;
+  if (gzip) file.on('error', (error) => input.destroy(error));
   input.setEncoding('utf8');
-  let rest = '';
+  let pieces: string[] = []; // the line in progress, unless it passed the cap
+  let pending = 0; // its length so far
+  let complete = 0; // lines yielded
+  const take = (piece: string) => {
+    pending += piece.length;
+    if (pending > max) pieces = [];
+    else pieces.push(piece);
+  };
+  const finish = (): string | OversizedLine => {
+    const line = pending > max ? new OversizedLine(pending) : pieces.length === 1 ? pieces[0]! : pieces.join('');
+    pieces = [];
+    pending = 0;
+    return line;
+  };
   try {
     for await (const chunk of input as AsyncIterable<string>) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      yield lines;
+      let newline = chunk.indexOf('\n');
+      if (newline < 0) {
+        take(chunk);
+        continue;
+      }
+      take(chunk.slice(0, newline));
+      const out: (string | OversizedLine)[] = [finish()];
+      let start = newline + 1;
+      while ((newline = chunk.indexOf('\n', start)) >= 0) {
+        out.push(newline - start > max ? new OversizedLine(newline - start) : chunk.slice(start, newline));
+        start = newline + 1;
+      }
+      if (start < chunk.length) take(chunk.slice(start));
+      complete += out.length;
+      yield out;
     }
-    if (rest !== '') yield [rest];
+    if (pending > 0) yield [finish()];
+  } catch (error) {
+    if (!gzip) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'Z_BUF_ERROR' ? 'it is truncated' : `it is corrupt (${(error as Error).message})`;
+    throw new IncompleteCapture(
+      `${path} ends mid-stream after line ${complete}: ${why}, so the data after that point is missing and this run is incomplete.`
+    );
   } finally {
     input.destroy();
     file.destroy();
@@ -122,6 +174,6 @@ export function parseCaptureLine(line: string, wanted?: (stream: string) => bool
   } catch (error) {
     return `invalid JSON (${(error as Error).message})`;
   }
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) return 'the message is not a JSON object';
-  return { localTimestamp, message: message as Record<string, any> };
+  if (typeof message !== 'object' || message === null) return 'the message is not a JSON object or array';
+  return { localTimestamp, message: message as Record<string, any> | unknown[] };
 }

@@ -2,13 +2,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BookPriceLevel, BookSnapshot, DerivativeTicker, Exchange, Liquidation, Trade } from 'tardis-dev';
 import { UsageError } from '../errors.js';
-import { checkCaptureFile, readLines } from './captureFile.js';
+import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, checkCaptureFile, readLines } from './captureFile.js';
 import type { ParsedDataType } from './dataTypes.js';
 import { resolveExchange } from './exchanges.js';
 import type { Pacer } from './pacing.js';
 import { buildSource } from './pipeline.js';
 import { resolveSymbols } from './symbols.js';
-import type { OpenedSource, SourceHooks, SourceMessage, SourceSpec } from './types.js';
+import { newReport } from './types.js';
+import type { OpenedSource, SourceHooks, SourceMessage, SourceReport, SourceSpec } from './types.js';
 
 /*
  * `--source csv`: Tardis downloadable CSV datasets (what tardis-dev's `downloadDatasets` writes,
@@ -60,8 +61,9 @@ async function listFiles(list: string | undefined): Promise<string[]> {
 
 async function readHeader(path: string): Promise<string[]> {
   for await (const lines of readLines(path)) {
-    const first = lines.find((line) => line.trim() !== '');
-    if (first !== undefined) return first.replace(/\r$/, '').split(',');
+    const first = lines.find((line) => typeof line !== 'string' || line.trim() !== '');
+    if (typeof first === 'string') return first.replace(/\r$/, '').split(',');
+    if (first !== undefined) return [];
     if (lines.length > 0) break;
   }
   return [];
@@ -172,28 +174,61 @@ function rowMapper(file: CsvFile): RowMapper {
   };
 }
 
-/** One file's messages, a chunk of lines at a time, with their local timestamps in µs. */
-async function* fileMessages(file: CsvFile, exchange: Exchange, symbols: ReadonlySet<string>, warn: (m: string) => void) {
+/** What the files hold besides what was asked for: named when nothing matched the request. */
+interface Seen {
+  rows: number;
+  /** `exchange symbol` of rows of other symbols */
+  others: Set<string>;
+}
+
+/**
+ * One file's messages, a chunk of lines at a time, with their local timestamps in µs. Every row is
+ * checked, whatever its symbol; a bad one (wrong cell count, a quote, bad numbers) is counted in
+ * `report.malformed` and warned (the first ten by line). Tardis CSV datasets never quote a cell, so
+ * a plain split on commas reads them exactly; a row with a quote is not Tardis CSV and is counted.
+ */
+async function* fileMessages(file: CsvFile, exchange: Exchange, symbols: ReadonlySet<string>, warn: (m: string) => void, report: SourceReport, seen: Seen) {
   const map = rowMapper(file);
   const iSymbol = file.header.indexOf('symbol');
+  const iExchange = file.header.indexOf('exchange');
   let lineNumber = 0;
   let bad = 0;
-  for await (const lines of readLines(file.path)) {
-    const out: SourceMessage[] = [];
-    for (let line of lines) {
-      lineNumber++;
-      if (lineNumber === 1 || line.length === 0) continue;
-      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-      const cells = line.split(',');
-      if (!symbols.has(cells[iSymbol]?.toUpperCase() ?? '')) continue;
-      const mapped = cells.length === file.header.length ? map(cells, exchange) : `${cells.length} cells, the header has ${file.header.length}`;
-      if (typeof mapped === 'string') {
-        if (++bad <= MAX_ROW_WARNINGS) warn(`${file.path}:${lineNumber}: skipped row: ${mapped}.`);
-        continue;
+  const skip = (reason: string) => {
+    report.malformed++;
+    if (++bad <= MAX_ROW_WARNINGS) warn(`${file.path}:${lineNumber}: skipped row: ${reason}.`);
+  };
+  try {
+    for await (const lines of readLines(file.path)) {
+      const out: SourceMessage[] = [];
+      for (const entry of lines) {
+        lineNumber++;
+        if (entry instanceof OversizedLine) {
+          report.oversized++;
+          skip(`${(entry.length / 1048576).toFixed(1)} MiB long, over the ${MAX_LINE_LENGTH / 1048576} MiB line cap`);
+          continue;
+        }
+        if (lineNumber === 1 || entry.length === 0) continue;
+        const line = entry.charCodeAt(entry.length - 1) === 13 ? entry.slice(0, -1) : entry;
+        if (line.includes('"')) {
+          skip('a quoted cell (Tardis CSV has none)');
+          continue;
+        }
+        const cells = line.split(',');
+        const mapped = cells.length === file.header.length ? map(cells, exchange) : `${cells.length} cells, the header has ${file.header.length}`;
+        if (typeof mapped === 'string') {
+          skip(mapped);
+          continue;
+        }
+        seen.rows++;
+        if (symbols.has(cells[iSymbol]!.toUpperCase())) out.push(...mapped);
+        else if (seen.others.size < 50) seen.others.add(`${cells[iExchange]} ${cells[iSymbol]}`);
       }
-      out.push(...mapped);
+      if (out.length > 0) yield out;
     }
-    if (out.length > 0) yield out;
+  } catch (error) {
+    if (!(error instanceof IncompleteCapture)) throw error;
+    report.failure = error.message; // what came before is delivered; the stream then fails with this
+
   }
   if (bad > MAX_ROW_WARNINGS) warn(`${file.path}: ${bad} bad rows skipped in total.`);
 }
@@ -268,13 +303,23 @@ export async function openCsv(spec: SourceSpec, types: ParsedDataType[], hooks: 
   }
   const messageTypes = new Set(active.map((t) => ({ trades: 'trade', book_snapshot: 'book_snapshot', derivative_ticker: 'derivative_ticker', liquidations: 'liquidation' })[t.kind]));
   const symbolSet = new Set(symbols);
-  const raw = merge(used.map((f) => fileMessages(f, exchange as Exchange, symbolSet, hooks.warn)));
+  const report = newReport();
+  const seen: Seen = { rows: 0, others: new Set() };
+  const raw = merge(used.map((f) => fileMessages(f, exchange as Exchange, symbolSet, hooks.warn, report, seen)));
+  const names = used.map((f) => basename(f.path)).join(', ');
+  const describeEmpty = () => {
+    if (seen.rows === 0) return `No data: none of the rows of ${names} could be read (${report.malformed} malformed, see the warnings).`;
+    if (seen.others.size > 0) return `No data for ${exchange} ${symbols.join(', ')} in ${names}: their rows are for ${[...seen.others].slice(0, 10).join(', ')} (exchange symbol). Pass one of those with --symbol.`;
+    return `No data for ${exchange} ${symbols.join(', ')} in ${names}.`;
+  };
   return buildSource({
     raw: raw as AsyncIterableIterator<SourceMessage>,
     plan: { active, normalizers: [], computables: [], messageTypes },
     symbols,
     live: false,
     raceClose: false,
+    report,
+    describeEmpty,
     ...(pacer ? { pacer } : {})
   });
 }

@@ -74,6 +74,16 @@ export function parseDataTypes(list: readonly string[]): ParsedDataType[] {
   return [...parsed.values()];
 }
 
+/** Candles (and their features) are built from trades: a candles request without them could never make one. */
+export function requireTrades(types: readonly ParsedDataType[]): void {
+  if (types.some((type) => type.kind === 'trades')) return;
+  const names = types.map((type) => type.name).join(',');
+  throw new UsageError(
+    `--dataTypes ${names} has no trades, and candles (with their features) are built from trades: this run could never make one. ` +
+      `Add trades (--dataTypes trades,${names}) or use --mode ticks.`
+  );
+}
+
 const NORMALIZER: Record<Kind, MapperFactory<any, any>> = {
   trades: normalizeTrades,
   book_snapshot: normalizeBookChanges,

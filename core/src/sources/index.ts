@@ -3,11 +3,11 @@ import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
 import { getOptions } from 'tardis-dev/dist/options.js';
 import { UsageError } from '../errors.js';
 import { checkCaptureFile } from './captureFile.js';
-import { parseDataTypes, planDataTypes } from './dataTypes.js';
+import { parseDataTypes, planDataTypes, requireTrades } from './dataTypes.js';
 import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
 import type { DemoExchange } from './demo/index.js';
 import { resolveExchange } from './exchanges.js';
-import { fileMessages } from './fileSource.js';
+import { openFileSource } from './fileSource.js';
 import { createPacer, parseSpeed } from './pacing.js';
 import { buildSource } from './pipeline.js';
 import { openRecorder, streamNormalizedRecorded } from './record.js';
@@ -19,9 +19,9 @@ import { fetchExchangeSymbols, resolveSymbols } from './symbols.js';
 import { SOURCE_KINDS } from './types.js';
 import type { OpenedSource, SourceHooks, SourceSpec } from './types.js';
 
-export type { OpenedSource, SourceHooks, SourceKind, SourceMessage, SourceSpec } from './types.js';
+export type { OpenedSource, SourceCounts, SourceHooks, SourceKind, SourceMessage, SourceReport, SourceSpec } from './types.js';
 export type { DataType, ParsedDataType } from './dataTypes.js';
-export { ACCEPTED_DATA_TYPES, parseDataTypes } from './dataTypes.js';
+export { ACCEPTED_DATA_TYPES, parseDataTypes, requireTrades } from './dataTypes.js';
 export { parseSpeed } from './pacing.js';
 export { toNativeSymbol } from './symbols.js';
 export { DEFUNCT_EXCHANGES } from './exchanges.js';
@@ -37,13 +37,14 @@ export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<
   }
   const speed = parseSpeed(spec.speed);
   const types = parseDataTypes(spec.dataTypes);
+  if (spec.mode === 'candles') requireTrades(types);
   if (speed !== 'max' && (spec.source === 'live' || spec.source === 'demo')) {
     hooks.warn(`--speed ${speed} paces replay and file sources only; ${spec.source} data comes in real time.`);
   }
   if (spec.record !== undefined && spec.source !== 'live' && spec.source !== 'demo') {
     throw new UsageError(`--record records the live and demo sources (what the exchange sends); the ${spec.source} source is already a recording.`);
   }
-  const pacer = speed === 'max' ? undefined : createPacer(speed);
+  const pacer = speed === 'max' ? undefined : createPacer(speed, hooks.warn);
   switch (spec.source) {
     case 'live':
       return openLive(spec, types, hooks);
@@ -188,7 +189,10 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
     raceClose: true,
     ...(aligned ? {} : { range: { from: range.from.valueOf(), to: range.to.valueOf() } }),
     ...(pacer ? { pacer } : {}),
-    mapError: (error) => replayError(error, exchange)
+    mapError: (error) => replayError(error, exchange),
+    describeEmpty: () =>
+      `No data: the replay of ${exchange} ${symbols.join(', ')} (${plan.active.map((t) => t.name).join(', ')}) from ${range.from.toISOString()} to ${range.to.toISOString()} ` +
+      'has no message (no trading then, or a symbol not listed at that time).'
   });
 }
 
@@ -197,12 +201,5 @@ async function openFile(spec: SourceSpec, types: ParsedDataType[], hooks: Source
   const exchange = resolveExchange(spec.exchange, 'file');
   const symbols = resolveSymbols(exchange, spec.symbols);
   const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
-  return buildSource({
-    raw: fileMessages({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }),
-    plan,
-    symbols,
-    live: false,
-    raceClose: false,
-    ...(pacer ? { pacer } : {})
-  });
+  return openFileSource({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }, plan, pacer);
 }

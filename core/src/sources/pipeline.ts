@@ -3,7 +3,9 @@ import type { Disconnect, NormalizedData } from 'tardis-dev';
 import type { DataTypePlan } from './dataTypes.js';
 import { pause } from './pacing.js';
 import type { Pacer } from './pacing.js';
-import type { OpenedSource, SourceMessage } from './types.js';
+import { TradeIds } from './duplicates.js';
+import { newReport } from './types.js';
+import type { OpenedSource, SourceMessage, SourceReport } from './types.js';
 
 /** How long close() waits for tardis-dev to wind down (a live feed only notices at its next message). */
 const CLOSE_WAIT_MS = 2000;
@@ -20,6 +22,13 @@ export interface PipelineOptions {
   readonly range?: { readonly from: number; readonly to: number };
   readonly pacer?: Pacer;
   readonly mapError?: (error: unknown) => unknown;
+  /** Counts and outcome; the file and csv sources fill in what they see while reading. */
+  readonly report?: SourceReport;
+  /**
+   * Finite sources: why nothing came, when the source ends without a single message of the
+   * requested kinds and symbols (e.g. naming the symbols that are in the data).
+   */
+  readonly describeEmpty?: () => string;
   /** Runs on close, concurrently with draining the pipeline (e.g. stopping the demo exchange). */
   readonly onClose?: () => Promise<void>;
   /** Runs last on close. */
@@ -33,13 +42,15 @@ export interface PipelineOptions {
 export function buildSource(o: PipelineOptions): OpenedSource {
   const aborter = new AbortController();
   const messages = o.plan.computables.length > 0 ? compute(o.raw, ...o.plan.computables) : o.raw;
-  const stream = deliver(messages as AsyncIterableIterator<SourceMessage | NormalizedData>, o, aborter.signal);
+  const report = o.report ?? newReport();
+  const stream = deliver(messages as AsyncIterableIterator<SourceMessage | NormalizedData>, o, report, aborter.signal);
   let closing: Promise<void> | undefined;
   return {
     messages: stream,
     symbols: o.symbols,
     live: o.live,
     finite: !o.live,
+    report,
     close() {
       closing ??= (async () => {
         aborter.abort();
@@ -54,9 +65,12 @@ export function buildSource(o: PipelineOptions): OpenedSource {
 async function* deliver(
   messages: AsyncIterableIterator<SourceMessage | NormalizedData>,
   o: PipelineOptions,
+  report: SourceReport,
   signal: AbortSignal
 ): AsyncGenerator<SourceMessage, void, undefined> {
   const types = o.plan.messageTypes;
+  const tradeIds = new TradeIds();
+  let delivered = 0; // market messages (not disconnects)
   const { range, pacer, mapError } = o;
   // With raceClose, each read waits for whichever comes first, the message or close. Not with
   // Promise.race against one long-lived `closed` promise: every race would leave a reaction on it,
@@ -80,19 +94,30 @@ async function* deliver(
       } catch (error) {
         throw mapError === undefined ? error : mapError(error);
       }
-      if (next.done === true) return;
-      const message = next.value;
+      if (next.done === true) {
+        if (!o.live && delivered === 0) report.failure ??= o.describeEmpty?.() ?? `The source ended without any message for ${o.symbols.join(', ')}.`;
+        return;
+      }
+      const message = next.value as SourceMessage;
       if (message.type !== 'disconnect' && !types.has(message.type)) continue;
       if (range !== undefined) {
         const t = message.localTimestamp.valueOf();
         if (t < range.from) continue;
-        if (t >= range.to) return;
+        if (t >= range.to) {
+          if (delivered === 0) report.failure ??= o.describeEmpty?.() ?? `No message for ${o.symbols.join(', ')} in the requested range.`;
+          return;
+        }
       }
+      if (message.type === 'trade' && message.id !== undefined && tradeIds.seen(message.symbol, message.id)) {
+        report.duplicates++;
+        continue;
+      }
+      if (message.type !== 'disconnect') delivered++;
       if (pacer !== undefined) {
         const wait = pacer(message.localTimestamp.valueOf());
         if (wait > 0 && !(await pause(wait, signal))) return;
       }
-      yield message as SourceMessage;
+      yield message;
     }
   } finally {
     // a pending read (live) makes return() wait for the next message: bound the wait

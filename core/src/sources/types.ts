@@ -27,6 +27,8 @@ export interface SourceSpec {
   record?: string;
   /** Pacing for replay and file by local timestamps: 'max' = as fast as possible, N = N× real time. */
   speed: 'max' | number;
+  /** What the data is for: candles need trades (a request without them is refused up front). */
+  mode?: 'candles' | 'ticks';
   /** demo */
   seed?: number;
   demoMessagesPerSecond?: number;
@@ -43,9 +45,32 @@ export interface OpenedSource {
   readonly live: boolean;
   /** replay and file: the iteration ends by itself */
   readonly finite: boolean;
+  /** What the source dropped, and why a finite source's run is not a success; read at any time. */
+  readonly report: SourceReport;
   /** Stops the source (and the demo exchange it started). Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** Counted as the source runs (docs/failure-modes.md, "Sources and captures"). */
+export interface SourceCounts {
+  /** Exact duplicate messages dropped: a repeated capture line, a repeated venue trade id. */
+  duplicates: number;
+  /** Lines or rows that could not be read (bad timestamp, JSON, cells, or a mapper failing on them). */
+  malformed: number;
+  /** Lines over the length cap, skipped unread. */
+  oversized: number;
+}
+
+export interface SourceReport extends SourceCounts {
+  /**
+   * Set when a finite source ended without a complete result: no message for the requested
+   * symbols, or a file that ends mid-stream. What was read is still processed; the stream then
+   * fails with this as its detail.
+   */
+  failure: string | undefined;
+}
+
+export const newReport = (): SourceReport => ({ duplicates: 0, malformed: 0, oversized: 0, failure: undefined });
 
 export interface SourceHooks {
   warn(message: string): void;

@@ -1,0 +1,34 @@
+/** Which exchange a capture is from, when the requested one reads none of it: for the "no data" message. */
+import { EXCHANGES, normalizeBookChanges, normalizeTrades } from 'tardis-dev';
+import type { Mapper } from 'tardis-dev';
+import { DEFUNCT_EXCHANGES } from './exchanges.js';
+
+/** Exchanges (other than the requested one) whose tardis-dev mappers read the sampled messages, with the symbols they find. */
+export function guessExchanges(sample: readonly unknown[], requested: string): string[] {
+  const found: string[] = [];
+  for (const exchange of EXCHANGES) {
+    if (exchange === requested || exchange in DEFUNCT_EXCHANGES) continue;
+    const symbols = new Set<string>();
+    for (const factory of [normalizeTrades, normalizeBookChanges]) {
+      let mapper: Mapper<any, any>;
+      try {
+        mapper = factory(exchange, new Date());
+      } catch {
+        continue;
+      }
+      for (const message of sample) {
+        try {
+          if (!mapper.canHandle(message)) continue;
+          for (const normalized of mapper.map(message, new Date()) ?? []) {
+            if (typeof normalized.symbol === 'string' && normalized.symbol !== '') symbols.add(normalized.symbol);
+          }
+        } catch {
+          // not this exchange's message
+        }
+      }
+    }
+    if (symbols.size > 0) found.push(`${exchange} (${[...symbols].slice(0, 5).join(', ')})`);
+  }
+  return found;
+}
+
