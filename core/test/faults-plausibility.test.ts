@@ -11,8 +11,9 @@ import { NO_CAPTURES, SPOT_CAPTURE, runCli } from './helpers/cli.js';
 
 const YEAR_2100_MS = Date.UTC(2100, 0, 1);
 
+let tradeId = 9999999990; // each its own venue trade id: repeated ids are dropped as duplicates
 function trade(local: string, fields: { p?: string; q?: string; T?: number }): string {
-  const data = { e: 'trade', E: 1723161500000, s: 'BTCUSDT', t: 9999999990, p: '61700.00000000', q: '0.01000000', T: 1723161500000, m: true, M: true, ...fields };
+  const data = { e: 'trade', E: 1723161500000, s: 'BTCUSDT', t: tradeId++, p: '61700.00000000', q: '0.01000000', T: 1723161500000, m: true, M: true, ...fields };
   return `${local} ${JSON.stringify({ stream: 'btcusdt@trade', data })}`;
 }
 
