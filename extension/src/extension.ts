@@ -8,6 +8,8 @@ import { Engine, bigQueryTickWriter } from '../../core/index.js';
 import type { WebviewPersistedState } from '../shared/messages.js';
 import { API_KEY_SECRET, registerCommands, reportError, settingsGetter } from './commands.js';
 import { readConfig } from './config.js';
+import { registerDataCommands } from './dataCommands.js';
+import { storeSettings } from './dataStore.js';
 import { EngineHost, type EngineLike } from './engineHost.js';
 import { MONITOR_VIEW_TYPE, MonitorPanel, webviewOptions } from './monitorPanel.js';
 import { formatLogLine, redactor } from './presentation.js';
@@ -27,23 +29,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     })
   );
 
+  const storageDir = context.globalStorageUri.fsPath;
+  const logDir = join(storageDir, 'logs');
+  const store = storeSettings(storageDir);
+  const processorPython = (report: (message: string) => void = () => {}): Promise<string> =>
+    ensureProcessorPython({
+      configuredPython: readConfig(settingsGetter).pythonPath,
+      storageDir,
+      processorDir: join(context.extensionPath, 'python'),
+      progress: (message) => {
+        output.info(`python: ${message}`);
+        report(`${message}…`);
+      }
+    });
+
   const createEngine = (): Promise<EngineLike> => {
     const config = readConfig(settingsGetter);
-    const storageDir = context.globalStorageUri.fsPath;
-    const logDir = join(storageDir, 'logs');
     return Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tickbridge' }, async (progress) => {
-        const python = await ensureProcessorPython({
-          configuredPython: config.pythonPath,
-          storageDir,
-          processorDir: join(context.extensionPath, 'python'),
-          progress: (message) => {
-            output.info(`python: ${message}`);
-            progress.report({ message: `${message}…` });
-          }
-        });
+        const python = await processorPython((message) => progress.report({ message }));
         progress.report({ message: 'starting the processor…' });
-        output.info(`starting the processor with ${python}; logs in ${logDir}`);
+        output.info(`starting the processor with ${python}; logs in ${logDir}; candles in ${store.storeDir}`);
         // BigQuery settings apply when the engine starts (the first stream of a window).
         const { bigquery } = config;
         const tickWriter = bigquery.enabled
@@ -54,7 +60,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             )
           : undefined;
         return Engine.start({
-          processor: { launch: { python, host: '127.0.0.1', port: config.processorPort, logDir } },
+          processor: { launch: { python, host: '127.0.0.1', port: config.processorPort, logDir, args: store.processorArgs } },
+          warmup: { ...store.warmup, python },
           logDir,
           logLevel: config.logLevel,
           ...(tickWriter && { tickWriter })
@@ -104,6 +111,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     failures,
     new StatusBar(engineHost),
     ...registerCommands({ context, host: engineHost, output, openMonitor }),
+    ...registerDataCommands({ host: engineHost, storeDir: store.storeDir, output, python: () => processorPython(), report: (error) => reportError(error, output) }),
     vscode.window.registerWebviewPanelSerializer(MONITOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         if (monitor) {

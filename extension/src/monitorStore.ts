@@ -107,6 +107,11 @@ export class MonitorStore {
     if (this.logs.length > this.limits.logLines) this.logs.splice(0, this.logs.length - this.limits.logLines);
   }
 
+  /** The streams as the engine describes them (requests included). */
+  streamInfos(): StreamInfo[] {
+    return [...this.streams.values()];
+  }
+
   streamViews(): StreamView[] {
     return [...this.streams.values()].map(toStreamView);
   }

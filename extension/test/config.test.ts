@@ -79,7 +79,9 @@ test('the manifest contributes the commands, the Streams view and points main at
     ['tickbridge.stopAll', 'Stop All Streams'],
     ['tickbridge.openMonitor', 'Open Monitor'],
     ['tickbridge.showLogs', 'Show Logs'],
-    ['tickbridge.setTardisApiKey', 'Set Tardis API Key']
+    ['tickbridge.setTardisApiKey', 'Set Tardis API Key'],
+    ['tickbridge.exportCandles', 'Export Candles…'],
+    ['tickbridge.revealDataFolder', 'Reveal Data Folder']
   ]) {
     assert.equal(commands.get(id!), title, id);
   }

@@ -16,6 +16,7 @@ import { chromiumPath, missingPrerequisite, startCodeServer, type CodeServer } f
 import { diagnostics, errorNotification } from './e2e/diagnostics.js';
 import { FatalError, runCommand, statusBarText, waitFor, waitForWorkbench, webviewFrame } from './e2e/workbench.js';
 import { findRoot } from './helpers.js';
+import { parquetRowCount, storeRows, writeStore } from './stores.js';
 
 const root = findRoot(dirname(new URL(import.meta.url).pathname));
 const skip = missingPrerequisite(root);
@@ -63,6 +64,10 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await page.goto(server.url);
     await waitForWorkbench(page, 60_000);
 
+    // Candles of an earlier demo run in the extension's store: the chart starts with them (warm start).
+    const storeDir = join(server.dir, 'user-data', 'User', 'globalStorage', EXTENSION_ID, 'data');
+    writeStore(storeDir, ['Run("before", source="demo", timeframes=("15s",), bars=8, first=ago(minutes=5))']);
+
     // Start a demo stream: no questions with tickbridge.defaultSource set. The first start creates
     // the Python venv and pip-installs the processor.
     await runCommand(page, 'Tickbridge: Start Stream');
@@ -84,7 +89,11 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await waitFor('the stream status to say running', async () => (await view.locator('[data-testid="stream-status"]').getAttribute('data-status')) === 'running', 30_000);
     assert.equal(await view.locator('[data-testid="timeframe-select"]').inputValue(), '15s');
 
-    const firstCount = await waitFor('a first candle', async () => Number((await chart.getAttribute('data-candles')) ?? 0) || undefined, 40_000);
+    // The 8 stored bars and the open one, long before a second 15 s bar could close live.
+    const firstCount = await waitFor('the stored candles and the open one', async () => {
+      const count = Number((await chart.getAttribute('data-candles')) ?? 0);
+      return count >= 9 ? count : undefined;
+    }, 10_000);
     const grown = await waitFor('the number of candles to grow', async () => {
       const count = Number((await chart.getAttribute('data-candles')) ?? 0);
       return count > firstCount ? count : undefined;
@@ -135,6 +144,22 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await runCommand(page, 'Tickbridge: Stop Stream');
     await waitFor('the stream status to say stopped', async () => (await view.locator('[data-testid="stream-status"]').getAttribute('data-status')) === 'stopped', 30_000);
     await waitFor('the status bar to drop msg/s', async () => (await statusBarText(page, /msg\/s/)) === undefined, 15_000);
+    // The candles went to the extension's global storage, not the folder code-server started in.
+    const storeFile = join(storeDir, 'candles.sqlite');
+    await waitFor(`the candles of this run in ${storeFile}`, async () => (storeRows(storeFile) > 8 ? true : undefined), 30_000);
+
+    // Export Candles…: all stored candles, to a Parquet file chosen in the save dialog.
+    await runCommand(page, 'Tickbridge: Export Candles…');
+    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'All stored candles' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await pick.click();
+    const target = join(server.workspace, 'exported.parquet');
+    const pathInput = page.locator('.quick-input-widget .quick-input-box input');
+    await waitFor('the save dialog', async () => ((await pathInput.inputValue()).endsWith('.parquet') ? true : undefined), 15_000);
+    await pathInput.fill(target);
+    await pathInput.press('Enter');
+    await waitFor('the export notification', async () => (await page.locator('.notification-toast', { hasText: 'candles written to' }).count()) > 0 || undefined, 60_000);
+    assert.ok(parquetRowCount(target) > 8, `${target} holds the stored and the new candles`);
 
     // After a window reload the monitor comes back (panel serializer) with its persisted state.
     await runCommand(page, 'Developer: Reload Window');

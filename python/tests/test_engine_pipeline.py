@@ -52,7 +52,7 @@ async def test_live_feature_stream_receives_every_feature_from_a_replay(start_se
     candles: list[dict[str, Any]] = []
 
     async def consume() -> None:
-        async with LiveFeatureStream(symbol="BTC-USDT", exchange="binance-futures",
+        async with LiveFeatureStream(symbol="BTC-USDT", exchange="binance-futures", wait=True,
                                      timeframes=["15s", "1m"], url=url(server)) as stream:
             async for candle in stream:
                 candles.append(candle)
@@ -87,7 +87,7 @@ async def test_live_feature_stream_receives_derivative_and_liquidation_features_
     seen: dict[str, bool] = {}
 
     async def consume() -> None:
-        async with LiveFeatureStream(symbol="BTC-USDT", exchange="binance-futures",
+        async with LiveFeatureStream(symbol="BTC-USDT", exchange="binance-futures", wait=True,
                                      timeframes=["1s"], url=url(server)) as stream:
             async for candle in stream:
                 f = candle["features"]

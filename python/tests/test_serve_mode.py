@@ -45,6 +45,10 @@ async def test_consumer_gets_history_then_live(start_server):
     await engine.ack_for(4)
     async with connect(url(server)) as ws:
         await ws.send(subscribe(), text=True)
+        announced = await recv_json(ws)
+        assert (announced["type"], announced["history"], announced["matched"]) == ("subscribed", 3, True)
+        assert announced["streams"] == [{"stream_id": "s1", "exchange": "binance", "symbols": ["BTCUSDT"],
+                                         "timeframes": ["15s", "1m"], "mode": "candles"}]
         history = [await recv_json(ws) for _ in range(3)]
         assert [c["start"][14:19] for c in history] == ["55:00", "55:15", "55:30"]
         assert all(c["closed"] and c["timeframe"] == "15s" for c in history)
@@ -60,6 +64,7 @@ async def test_consumer_of_all_updates_gets_partials(start_server):
     await engine.ack_for(2)
     async with connect(url(server)) as ws:
         await ws.send(subscribe(timeframes=[], closed_only=False, symbol="btcusdt"), text=True)
+        assert (await recv_json(ws))["history"] == 1
         history = await recv_json(ws)  # the consumer is registered once history arrives
         assert (history["start"][14:19], history["closed"]) == ("55:00", True)
         await engine.send_batch(3, [trade(T0 + 20 * S, 10.0)])
@@ -76,7 +81,8 @@ async def test_ticks_mode_serves_ticks(start_server):
     server = await start_server(stats_interval_s=0.02)
     engine, _ = await EnginePeer.connect(url(server), mode="ticks")
     async with connect(url(server)) as ws:
-        await ws.send(subscribe(), text=True)
+        await ws.send(subscribe(mode="ticks"), text=True)
+        assert (await recv_json(ws))["matched"] is True
         await consumers_seen(engine, 1)
         await engine.send_batch(1, [trade(T0, 10.0)])
         tick = await recv_json(ws)
@@ -134,10 +140,10 @@ async def test_slow_consumer_is_closed_while_others_keep_receiving(start_server)
                 pass
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "consumer too slow")
     async with asyncio.timeout(10):
-        while received < bars + 99:
+        while received < 1 + bars + 99:
             progress.clear()
             await progress.wait()
-    assert received == bars + 99  # every closed bar so far (the last one is still open)
+    assert received == 1 + bars + 99  # `subscribed`, then every closed bar so far (the last is open)
     reader.cancel()
     await fast.close()
 
@@ -159,7 +165,7 @@ async def test_live_feature_stream_yields_candles(start_server):
     assert [c["start"][14:19] for c in got] == ["55:00", "55:15", "55:30"]
     assert set(got[0]) == {"type", "exchange", "symbol", "timeframe", "start", "end", "closed", "final",
                            "open", "high", "low", "close", "volume", "buy_volume", "sell_volume", "trades",
-                           "vwap", "gap", "partial", "features"}
+                           "vwap", "gap", "partial", "features", "history", "after_gap"}
 
 
 async def test_live_feature_stream_reconnects_without_duplicates(start_server):

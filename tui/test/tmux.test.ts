@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PACKAGE_ROOT } from '../../core/index.js';
+import { makeStoreV2 } from '../../core/test/helpers/storeV2.js';
 import { waitFor } from './helpers/wait.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -152,4 +153,22 @@ test('offline, the live default says within 10 s that the exchange cannot be rea
   }
   live('q');
   await waitFor(() => /^tb\$\s*$/m.test(liveScreen()) || undefined, () => `the prompt after q:\n${liveScreen()}`, 30_000);
+});
+
+test('warm start: the chart begins with the stored candles of the same stream', { skip: SKIP, timeout: 120_000 }, async () => {
+  // Stored demo bars at about 12,345 (the demo trades near 60,000): the price axis reaches down
+  // to them only when they are drawn.
+  const storeDir = mkdtempSync(join(tmpdir(), 'tickbridge-tui-warm-'));
+  makeStoreV2(storeDir, ['Run("before", source="demo", timeframes=("15s",), bars=8, price=12345.0, first=ago(minutes=5))']);
+  tmux('new-session', '-d', '-s', 'warm', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
+  const warm = (...args: string[]) => tmux('send-keys', '-t', 'warm', ...args);
+  const warmScreen = () => tmux('capture-pane', '-p', '-t', 'warm');
+  await waitFor(() => warmScreen().includes(PROMPT) || undefined, 'the shell prompt');
+  warm('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --source demo --timeframes 15s --storeDir ${storeDir} --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  warm('Enter');
+  const lowest = () => Math.min(...[...warmScreen().matchAll(/┤\s*([\d,]+)/g)].map((m) => Number(m[1]!.replace(/,/g, ''))));
+  await waitFor(() => (lowest() < 20_000 ? true : undefined), () => `the stored bars on the price axis:\n${warmScreen()}`, 60_000);
+  warm('q');
+  await waitFor(() => /^tb\$\s*$/m.test(warmScreen()) || undefined, () => `the prompt after q:\n${warmScreen()}`, 30_000);
+  rmSync(storeDir, { recursive: true, force: true });
 });

@@ -7,7 +7,9 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
-import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
+import { addExportCommand } from './commands/export.js';
+import { warmupOptions } from './warmup.js';
+import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -18,12 +20,13 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     logLevel: flags.logLevel,
     tuning: toTuning(flags),
     token: process.env.TICKBRIDGE_TOKEN ?? null,
-    tickWriter: tickWriterFromFlags(flags)
+    tickWriter: tickWriterFromFlags(flags),
+    warmup: warmupOptions(flags.warmup, flags.storeDir)
   };
   if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
   return {
     ...common,
-    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
+    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), env: processorEnv(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
   };
 }
 
@@ -67,6 +70,7 @@ function buildProgram(): Command {
   addStreamFlags(program.command('tui').description('terminal monitor: start both and watch and steer the streams full-screen (tui/)'))
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
+      flags.warmup ??= '2h';
       // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
       const { runTui } = await import('../../../tui/main.js');
       process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
@@ -91,6 +95,7 @@ function buildProgram(): Command {
       process.exitCode = await runServer(args);
     });
 
+  addExportCommand(program);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * It owns the processor (supervised, or an external one by URL), the streams, the log and the
  * stats, and fans everything out as `EngineEvent`s to subscribers.
  */
+import { randomBytes } from 'node:crypto';
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
 import { Logger, type LogLevel } from '../logs/logger.js';
@@ -13,6 +14,7 @@ import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/process
 import { StreamRunner } from './stream.js';
 import { parseTimeframes } from './timeframes.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
+import { loadStoredCandles, WarmStart, type WarmupOptions } from './warmup.js';
 
 export interface EngineOptions {
   /** Run and supervise the Python processor, or connect to one already running at `url`. */
@@ -27,6 +29,8 @@ export interface EngineOptions {
   statsIntervalMs?: number;
   /** Persists every normalized message (BigQuery); opened at start, flushed at close. */
   tickWriter?: TickWriter;
+  /** Show each new stream's stored candles first (warmup.ts). */
+  warmup?: WarmupOptions;
 }
 
 type Listener = (event: EngineEvent) => void;
@@ -42,13 +46,19 @@ export class Engine {
   private statsTimer: NodeJS.Timeout | undefined;
   private candles = 0;
   private closed = false;
+  /** The secret engines send in hello: a fresh one for a processor this engine starts. */
+  private readonly writerToken: string | null;
 
   private constructor(private readonly options: EngineOptions) {
-    const secrets = [options.token, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN];
+    // 256 random bits per processor, passed by environment (never on a command line or in a log).
+    this.writerToken = 'launch' in options.processor ? randomBytes(32).toString('base64url') : (options.token ?? null);
+    const secrets = [options.token, this.writerToken, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN, process.env.REDIS_URL];
     this.logger = new Logger(options.logDir, options.logLevel ?? 'info', secretRedactor(secrets));
     this.logger.subscribe((entry) => this.emit({ type: 'log', entry }));
     if ('launch' in options.processor) {
-      this.supervisor = new ProcessorSupervisor(options.processor.launch, this.logger, (status, detail) => {
+      const launch = options.processor.launch;
+      const env = { ...launch.env, TICKBRIDGE_WRITER_TOKEN: this.writerToken as string };
+      this.supervisor = new ProcessorSupervisor({ ...launch, env }, this.logger, (status, detail) => {
         this.logger.info(`processor ${status}: ${detail}`);
         this.emit({ type: 'processor', status, detail });
       });
@@ -95,16 +105,18 @@ export class Engine {
     if (this.closed) throw new Error('the engine is closed');
     const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
+    const warm = this.warmStart(id, normalized);
     const runner = new StreamRunner(id, normalized, {
       processorUrl: this.processorUrl,
-      token: this.options.token ?? null,
+      token: this.writerToken,
       tuning: this.options.tuning ?? {},
       logger: this.logger,
       ...(this.options.tickWriter && { tickWriter: this.options.tickWriter }),
       onChange: (stream) => this.emit({ type: 'stream', stream: stream.info() }),
       onCandle: (candle) => {
         if (candle.closed) this.candles++;
-        this.emit({ type: 'candle', streamId: id, candle });
+        if (warm) warm.live(candle);
+        else this.emit({ type: 'candle', streamId: id, candle });
       },
       onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
       onProcessorStats: (stats) => {
@@ -114,6 +126,17 @@ export class Engine {
     this.streams.set(id, runner);
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
+  }
+
+  private warmStart(id: string, request: StreamRequest): WarmStart | undefined {
+    const options = this.options.warmup;
+    // Finite sources (file, replay, csv) start their dataset from its beginning: no warm start.
+    if (!options || request.mode !== 'candles' || (request.source !== 'live' && request.source !== 'demo')) return undefined;
+    const warm = new WarmStart((candle, marks) => this.emit({ type: 'candle', streamId: id, candle, ...marks }));
+    const python = 'launch' in this.options.processor ? this.options.processor.launch.python : undefined;
+    warm.begin(loadStoredCandles({ ...(python && { python }), ...options }, request), (error) =>
+      this.logger.warn(`${id}: warm start skipped: cannot read the store ${options.storeDir} (${error.message})`));
+    return warm;
   }
 
   /** Stops a stream; with `flush`, its open bars are emitted as final first. */
@@ -185,8 +208,11 @@ export class Engine {
     this.closed = true;
     clearInterval(this.statsTimer);
     await this.stopAll(flush);
-    await this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`));
-    await this.supervisor?.stop();
+    // Both flush BigQuery within their own shutdown budget: side by side, not one after the other.
+    await Promise.all([
+      this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`)),
+      this.supervisor?.stop()
+    ]);
     await this.logger.close();
   }
 

@@ -55,7 +55,15 @@ export interface EngineStats {
 }
 
 export type EngineEvent =
-  | { readonly type: 'candle'; readonly streamId: string; readonly candle: Candle }
+  | {
+      readonly type: 'candle';
+      readonly streamId: string;
+      readonly candle: Candle;
+      /** A stored candle of an earlier run, shown first (warm start). */
+      readonly history?: true;
+      /** The first live bar after the stored ones, with bars missing in between. */
+      readonly afterGap?: true;
+    }
   | { readonly type: 'tick'; readonly streamId: string; readonly tick: Tick }
   | { readonly type: 'stats'; readonly stats: EngineStats }
   | { readonly type: 'stream'; readonly stream: StreamInfo }

@@ -4,6 +4,11 @@
 candles per (exchange, symbol, timeframe) and pushes events to subscribed consumers. A
 consumer that does not keep up fills its bounded queue and is closed with 1008
 ``consumer too slow``; the others are unaffected. ``LiveFeatureStream`` is the client side.
+
+A new consumer first gets a ``subscribed`` frame: how many history candles follow (in the
+order they closed, across timeframes), whether a running stream (or kept history) matches the
+subscription, and the streams the processor has, so that a client can say what is there
+instead of waiting in silence.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ...protocol import encode
+from ...protocol import Hello, StreamSummary, Subscribed, encode
 from ...timeframes import parse_timeframe
 from ..backends import EventPublisher
 from .live_stream import LiveFeatureStream, normalize_symbol
@@ -32,12 +37,16 @@ class Consumer:
     """One subscribed connection: its filter and its bounded outgoing queue."""
 
     def __init__(self, ws: ServerConnection, *, exchange: str, symbol: str,
-                 timeframes: Iterable[str], closed_only: bool, limit: int) -> None:
+                 timeframes: Iterable[str], closed_only: bool, limit: int,
+                 mode: Literal["candles", "ticks"] = "candles", history: bool = True) -> None:
         self.ws = ws
         self.exchange = exchange.lower()
+        self.symbol = symbol
         self.symbol_key = normalize_symbol(symbol)
         self.timeframes = frozenset(timeframes) or None
         self.closed_only = closed_only
+        self.mode = mode
+        self.wants_history = history
         self.limit = limit
         self.too_slow = False
         self._queue: deque[bytes] = deque()
@@ -50,7 +59,9 @@ class Consumer:
         if symbol_key is not None and symbol_key != self.symbol_key:
             return False
         if event["type"] != "candle":
-            return True
+            return self.mode == "ticks"
+        if self.mode != "candles":
+            return False
         if self.timeframes is not None and event["timeframe"] not in self.timeframes:
             return False
         return event["closed"] or event["final"] or not self.closed_only
@@ -119,6 +130,14 @@ class ServeHub:
         self._recent: dict[tuple[str, str, str], deque[tuple[dict[str, Any], bytes]]] = {}
         self._consumers: list[Consumer] = []
         self._symbol_keys: dict[str, str] = {}
+        self._streams: list[Hello] = []  # the engine streams connected now
+
+    def stream_started(self, hello: Hello) -> None:
+        self._streams.append(hello)
+
+    def stream_ended(self, hello: Hello) -> None:
+        if hello in self._streams:
+            self._streams.remove(hello)
 
     @property
     def consumer_count(self) -> int:
@@ -160,20 +179,24 @@ class ServeHub:
                 publisher.publish(event, payload)
 
     def add(self, consumer: Consumer) -> int:
-        """Registers ``consumer`` and queues its history (oldest first); returns how many
-        history events were queued. History and registration happen in one step, so no
-        event is missed or doubled between them."""
+        """Registers ``consumer``, queues its ``subscribed`` frame and its history (in the order
+        the candles closed: by end, shorter timeframes first); returns how many history events
+        were queued. History and registration happen in one step, so no event is missed or
+        doubled between them."""
         items: list[tuple[str, int, bytes]] = []
         for (exchange, symbol_key, _tf), recent in self._recent.items():
-            if symbol_key != consumer.symbol_key:
+            if not consumer.wants_history or symbol_key != consumer.symbol_key:
                 continue
             if consumer.exchange and consumer.exchange != exchange:
                 continue
             for event, payload in recent:
                 if consumer.wants(event, exchange, symbol_key):
-                    items.append((event["start"], _length_rank(event["timeframe"]), payload))
+                    items.append((event["end"], _length_rank(event["timeframe"]), payload))
         items.sort(key=lambda item: (item[0], item[1]))
-        consumer.limit += len(items)  # the history itself never counts as falling behind
+        matched = bool(items) or any(_matches(consumer, hello) for hello in self._streams)
+        consumer.limit += len(items) + 1  # the history itself never counts as falling behind
+        consumer.offer(encode(Subscribed(history=len(items), matched=matched,
+                                         streams=[_summary(hello) for hello in self._streams])))
         for _, _, payload in items:
             consumer.offer(payload)
         self._consumers.append(consumer)
@@ -186,6 +209,23 @@ class ServeHub:
     async def aclose(self) -> None:
         for publisher in self.publishers:
             await publisher.aclose()
+
+
+def _matches(consumer: Consumer, hello: Hello) -> bool:
+    """Whether the running stream ``hello`` produces what ``consumer`` subscribed to."""
+    if consumer.exchange and consumer.exchange != hello.exchange.lower():
+        return False
+    if consumer.symbol_key not in {normalize_symbol(s) for s in hello.symbols}:
+        return False
+    if consumer.mode != hello.mode:
+        return False
+    return consumer.mode == "ticks" or consumer.timeframes is None or not hello.timeframes \
+        or bool(consumer.timeframes.intersection(hello.timeframes))
+
+
+def _summary(hello: Hello) -> StreamSummary:
+    return StreamSummary(stream_id=hello.stream_id, exchange=hello.exchange, symbols=hello.symbols,
+                         timeframes=hello.timeframes, mode=hello.mode)
 
 
 def _length_rank(label: str) -> int:
