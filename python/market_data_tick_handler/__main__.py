@@ -146,7 +146,6 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
                               partial_interval_ms=args.partial_interval_ms,
                               close_grace_ms=args.close_grace_ms,
                               lateness_ms=args.lateness_ms,
-                              token=os.environ.get("TICKBRIDGE_TOKEN") or None))
                               token=os.environ.get("TICKBRIDGE_TOKEN") or None,
                               writer_token=os.environ.get("TICKBRIDGE_WRITER_TOKEN") or None))
     stats = Stats()
