@@ -3,6 +3,9 @@
  */
 export { Engine, type EngineOptions } from './src/engine/engine.js';
 export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus } from './src/engine/types.js';
+export type { HealthWarning, StreamHealth } from './src/engine/health.js';
+export { PLAYBACK_SPEEDS, nextSpeed, type PlaybackControl } from './src/engine/playback.js';
+export type { PlaybackState } from './src/sources/index.js';
 export { DEFAULT_TIMEFRAMES, parseTimeframes, timeframeSeconds } from './src/engine/timeframes.js';
 export type { Candle, FeatureName, ProcessorStats, StreamMode } from './src/bridge/protocol.js';
 export { FEATURE_NAMES } from './src/bridge/protocol.js';

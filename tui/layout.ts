@@ -11,7 +11,8 @@ export interface Layout {
   readonly logsHeight: number;
 }
 
-export const HEADER_ROWS = 2;
+/** Two header lines and the selected stream's health line. */
+export const HEADER_ROWS = 3;
 export const FOOTER_ROWS = 1;
 /** Lines each stream takes in the streams pane. */
 export const STREAM_LINES = 2;

@@ -19,6 +19,7 @@ export function streamInfo(id: string, status: StreamInfo['status'] = 'running',
     lastPrice: 100,
     inFlight: 0,
     startedAt: '2024-08-08T00:00:00.000Z',
+    health: { lagP50Ms: 12, lagP99Ms: 40, windowFill: 0, backpressurePauses: 0, reconnects: 0, gaps: 0, late: 0, skipped: 0, messagesPerSecond: 5, warning: null },
     ...extra
   };
 }

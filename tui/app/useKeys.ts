@@ -5,7 +5,7 @@
  */
 import { useInput } from 'ink';
 import type { MutableRefObject } from 'react';
-import type { StreamRequest } from '../../core/index.js';
+import { nextSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
 import type { EngineControl } from '../engineApi.js';
 import { commandFor, keyName, type ResolvedCommand } from '../keymap.js';
 import { selectedStream } from '../state/reducer.js';
@@ -70,6 +70,10 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
         (error: unknown) => dispatch({ type: 'log', level: 'error', message: `restart ${stream.id}: ${errorMessage(error)}` })
       );
       return;
+    case 'replayPause':
+    case 'replaySpeed':
+    case 'replayStep':
+      return controlReplay(context, stream, resolved.command);
     case 'quit':
       if (current.quitting) return;
       dispatch({ type: 'quitting' });
@@ -78,6 +82,31 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
     default:
       dispatch({ type: 'command', command: resolved.command, ...(resolved.arg !== undefined && { arg: resolved.arg }) });
   }
+}
+
+/** Space, s and `.`: the replay controls of the selected stream; the outcome in the status line. */
+function controlReplay(context: KeyContext, stream: StreamInfo | undefined, command: 'replayPause' | 'replaySpeed' | 'replayStep'): void {
+  const { engine, dispatch } = context;
+  if (!stream) return dispatch({ type: 'flash', message: 'no stream selected' });
+  const playback = stream.playback;
+  const control: PlaybackControl =
+    command === 'replayStep'
+      ? { action: 'step' }
+      : command === 'replaySpeed'
+        ? { action: 'speed', speed: nextSpeed(playback?.speed ?? stream.request.speed) }
+        : { action: playback?.paused ? 'resume' : 'pause' };
+  try {
+    engine.controlStream(stream.id, control);
+  } catch (error) {
+    dispatch({ type: 'flash', message: errorMessage(error) });
+    return;
+  }
+  const said = { pause: 'paused', resume: 'resumed', step: 'stepping one bar', speed: `speed ${speedLabel(control.action === 'speed' ? control.speed : 'max')}` };
+  dispatch({ type: 'flash', message: `${stream.id} ${said[control.action]}` });
+}
+
+export function speedLabel(speed: 'max' | number | string): string {
+  return speed === 'max' ? 'max' : `${speed}×`;
 }
 
 export function submitForm(context: KeyContext): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderChart } from '../chart/candles.js';
 import { sparkline } from '../chart/sparkline.js';
-import { computeLayout } from '../layout.js';
+import { HEADER_ROWS, computeLayout } from '../layout.js';
 import { KEYMAP, commandFor, keyName } from '../keymap.js';
 import { themeFromEnv, toneColor, type Segment } from '../theme.js';
 import { candle, candleSeries } from './helpers/fixtures.js';
@@ -89,7 +89,7 @@ test('the layout fits 80×24 and grows with the terminal', () => {
   const small = computeLayout(80, 24, 1, false);
   assert.equal(small.rows, 23);
   assert.equal(small.leftWidth + small.chartWidth, 80);
-  assert.equal(2 + small.mainHeight + small.logsHeight + 1, 23);
+  assert.equal(HEADER_ROWS + small.mainHeight + small.logsHeight + 1, 23, 'header (with the health line), panes, footer');
   assert.ok(small.featuresHeight >= 6);
   const big = computeLayout(160, 50, 3, true);
   assert.ok(big.chartWidth > small.chartWidth && big.mainHeight > small.mainHeight);

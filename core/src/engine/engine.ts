@@ -5,11 +5,13 @@
  */
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
+import { UsageError } from '../errors.js';
 import { Logger, type LogLevel } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
 import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
+import type { PlaybackControl } from './playback.js';
 import { StreamRunner } from './stream.js';
 import { parseTimeframes } from './timeframes.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
@@ -139,6 +141,17 @@ export class Engine {
     await runner.stop(flush);
   }
 
+  /**
+   * Replay controls of a replay, file or csv stream: pause, resume, speed (`max`, 1, 10, 100 …) or
+   * one bar; the candles stay those of an uninterrupted run. A UsageError says why it cannot apply.
+   */
+  controlStream(id: string, control: PlaybackControl): void {
+    const runner = this.streams.get(id);
+    if (!runner) throw new UsageError(`no stream "${id}"; streams: ${[...this.streams.keys()].join(', ') || 'none'}`);
+    runner.control(control);
+    this.logger.info(`${id}: ${control.action === 'speed' ? `speed ${control.speed}` : control.action}`);
+  }
+
   /** Stops a stream and starts it again with the same request; returns the new id. */
   async restartStream(id: string): Promise<string> {
     const runner = this.streams.get(id);
@@ -191,7 +204,8 @@ export class Engine {
         restarts: this.supervisor?.restarts ?? 0,
         stats: this.processorStats
       },
-      ...(this.options.tickWriter && { persist: this.options.tickWriter.stats() })
+      ...(this.options.tickWriter && { persist: this.options.tickWriter.stats() }),
+      health: Object.fromEntries(this.listStreams().map((info) => [info.id, info.health]))
     };
   }
 

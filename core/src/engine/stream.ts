@@ -2,13 +2,15 @@
  * One running stream: pulls normalized messages from its source, encodes them and pushes them
  * through its bridge link, pausing the source while the in-flight window is full.
  */
-import { BridgeLink, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
+import { BridgeLink, DEFAULT_TUNING, type BridgeTuning, type LinkHandlers } from '../bridge/link.js';
 import { encodeMessage } from '../bridge/encode.js';
 import type { Tick } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
 import { openSource, type OpenedSource, type SourceCounts } from '../sources/index.js';
+import { HealthMeter, type StreamHealth } from './health.js';
+import { applyControl, type PlaybackControl } from './playback.js';
 import { RateMeter } from './rate.js';
 import type { StreamInfo, StreamRequest, StreamStatus } from './types.js';
 
@@ -33,6 +35,9 @@ export class StreamRunner {
   private stopRequested = false;
   private flushOnStop = false;
   private readonly rate = new RateMeter();
+  private readonly health = new HealthMeter();
+  /** The processor's count of this stream's late messages (its stats frames). */
+  private late: number | null = null;
   private status: StreamStatus = 'starting';
   private detail = 'opening source';
   private messages = 0;
@@ -67,8 +72,29 @@ export class StreamRunner {
       lastPrice: this.lastPrice,
       inFlight: this.link?.inFlight ?? 0,
       skipped: this.skipped(),
-      startedAt: this.startedAt
+      startedAt: this.startedAt,
+      health: this.healthNow(),
+      ...(this.source?.playback && { playback: this.source.playback.state })
     };
+  }
+
+  private healthNow(): StreamHealth {
+    const skipped = this.skipped();
+    return this.health.snapshot({
+      inFlight: this.link?.inFlight ?? 0,
+      window: this.context.tuning.window ?? DEFAULT_TUNING.window,
+      reconnects: this.link?.reconnects ?? 0,
+      late: this.late,
+      skipped: skipped.duplicates + skipped.malformed + skipped.oversized,
+      messagesPerSecond: this.rate.rate,
+      stalled: String(this.status) === 'stalled',
+      reconnecting: this.link?.status === 'reconnecting' || this.status === 'source-reconnecting'
+    });
+  }
+
+  /** Pause, resume, speed or step (replay, file and csv sources); throws when it cannot apply. */
+  control(control: PlaybackControl): void {
+    applyControl(this.id, this.request, this.active ? this.source : undefined, control, this.active);
   }
 
   private skipped(): SourceCounts {
@@ -113,6 +139,7 @@ export class StreamRunner {
         this.setStatus('stopped', 'stopped before the source opened');
         return;
       }
+      this.source.playback?.onChange(() => this.context.onChange(this));
       this.link = this.openLink(this.source);
       this.setStatus('running', `${this.request.source} source open`);
       await this.pump(this.source, this.link);
@@ -160,7 +187,11 @@ export class StreamRunner {
           if (candle.closed) this.candles++;
           context.onCandle(candle);
         },
-        stats: context.onProcessorStats,
+        stats: (stats) => {
+          const mine = (stats as { streams?: Record<string, { late?: number }> }).streams?.[this.id];
+          if (mine?.late !== undefined) this.late = mine.late;
+          context.onProcessorStats(stats);
+        },
         ...(context.onTick && { tick: context.onTick }),
         log: (level, message) => context.logger.log(level, message, 'processor'),
         error: (error) =>
@@ -181,10 +212,12 @@ export class StreamRunner {
       if (this.stopRequested) break;
       this.messages++;
       tickWriter?.push(message);
+      if (message.type !== 'disconnect') this.health.lag(message.localTimestamp.valueOf(), message.timestamp.valueOf());
       if (message.type === 'trade') {
         this.trades++;
         this.lastPrice = message.price;
       } else if (message.type === 'disconnect') {
+        this.health.gap();
         if (this.messages === 1 && this.request.source === 'live') {
           // The very first message is a disconnect: the exchange was never reached.
           this.context.logger.warn(`${this.id}: ${this.request.exchange} cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo`);
@@ -194,7 +227,10 @@ export class StreamRunner {
         this.setStatus('running', 'exchange connection restored');
       }
       const full = link.push(encodeMessage(message));
-      if (full) await full;
+      if (full) {
+        this.health.backpressurePause();
+        await full;
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 // Engine-shaped test data: streams, candles, stats and a fake engine the App can drive.
-import { FEATURE_NAMES, type Candle, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
+import { FEATURE_NAMES, type Candle, type PlaybackControl, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
 import type { EngineControl } from '../../engineApi.js';
 
 export const DEMO_REQUEST: StreamRequest = {
@@ -29,6 +29,7 @@ export function stream(id: string, overrides: Partial<StreamInfo> = {}): StreamI
     lastPrice: 60012.5,
     inFlight: 0,
     startedAt: '2024-08-08T23:54:00.000Z',
+    health: { lagP50Ms: 12, lagP99Ms: 40, windowFill: 0, backpressurePauses: 0, reconnects: 0, gaps: 0, late: 0, skipped: 0, messagesPerSecond: 98, warning: null },
     ...overrides
   };
 }
@@ -80,6 +81,7 @@ export function stats(overrides: Partial<EngineStats> = {}): EngineStats {
     candles: 31,
     streams: 1,
     processor: { url: 'ws://127.0.0.1:1', status: 'running', restarts: 0, stats: null },
+    health: {},
     ...overrides
   };
 }
@@ -135,5 +137,11 @@ export class FakeEngine implements EngineControl {
   async restartStream(id: string): Promise<string> {
     this.restarted.push(id);
     return id;
+  }
+
+  readonly controls: [string, PlaybackControl][] = [];
+
+  controlStream(id: string, control: PlaybackControl): void {
+    this.controls.push([id, control]);
   }
 }
