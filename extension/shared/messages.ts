@@ -3,6 +3,8 @@
  * Plain data only (it crosses postMessage); no imports from `vscode` or the DOM.
  */
 
+import type { PlaybackState, StreamHealth } from '../../core/index.js';
+
 export type LogLevelName = 'debug' | 'info' | 'warning' | 'error';
 
 export interface Bar {
@@ -28,7 +30,18 @@ export interface StreamView {
   readonly candles: number;
   readonly lastPrice: number | null;
   readonly timeframes: readonly string[];
+  /** Pipeline health (docs/events.md, "health"). */
+  readonly health: StreamHealth;
+  /** replay, file and csv streams: the replay controls' state; null for live and demo. */
+  readonly playback: PlaybackState | null;
 }
+
+/** A replay control the monitor's buttons send (Engine.controlStream). */
+export type ReplayControl =
+  | { readonly action: 'pause' }
+  | { readonly action: 'resume' }
+  | { readonly action: 'step' }
+  | { readonly action: 'speed'; readonly speed: 'max' | number };
 
 export interface Totals {
   readonly running: number;
@@ -53,6 +66,8 @@ export interface MonitorSnapshot {
   readonly bars: readonly Bar[];
   readonly logs: readonly LogLine[];
   readonly featureNames: readonly string[];
+  /** The replay speeds offered (the engine's PLAYBACK_SPEEDS). */
+  readonly speeds: readonly ('max' | number)[];
 }
 
 export type HostToWebview =
@@ -66,7 +81,8 @@ export type WebviewToHost =
   | { readonly type: 'select'; readonly streamId: string }
   | { readonly type: 'timeframe'; readonly timeframe: string }
   | { readonly type: 'start' }
-  | { readonly type: 'stop'; readonly streamId: string };
+  | { readonly type: 'stop'; readonly streamId: string }
+  | { readonly type: 'control'; readonly streamId: string; readonly control: ReplayControl };
 
 /** What the webview persists with `setState` (survives hide/show and window reloads). */
 export interface WebviewPersistedState {
@@ -75,7 +91,7 @@ export interface WebviewPersistedState {
   readonly logFilter: string;
 }
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'timeframe', 'start', 'stop']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'timeframe', 'start', 'stop', 'control']);
 
 /** Narrows an untrusted postMessage payload to a `WebviewToHost` message. */
 export function isWebviewMessage(value: unknown): value is WebviewToHost {
@@ -88,7 +104,16 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
       return typeof message.streamId === 'string';
     case 'timeframe':
       return typeof message.timeframe === 'string';
+    case 'control':
+      return typeof message.streamId === 'string' && isReplayControl(message.control);
     default:
       return true;
   }
+}
+
+export function isReplayControl(value: unknown): value is ReplayControl {
+  if (typeof value !== 'object' || value === null) return false;
+  const control = value as Record<string, unknown>;
+  if (control.action === 'speed') return control.speed === 'max' || (typeof control.speed === 'number' && control.speed > 0);
+  return control.action === 'pause' || control.action === 'resume' || control.action === 'step';
 }

@@ -1,6 +1,6 @@
 /** The `tickbridge.*` commands. */
 import * as vscode from 'vscode';
-import type { StreamView } from '../shared/messages.js';
+import { isReplayControl, type StreamView } from '../shared/messages.js';
 import { readConfig } from './config.js';
 import type { EngineHost } from './engineHost.js';
 import { PythonSetupError } from './pythonEnv.js';
@@ -98,6 +98,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       guarded(async (arg) => {
         const id = streamIdOf(arg) ?? (await pickActiveStream(host, 'restart which stream?'));
         if (id) await host.restart(id);
+      })
+    ),
+    vscode.commands.registerCommand(
+      'tickbridge.controlStream',
+      guarded(async (id, control) => {
+        if (typeof id === 'string' && isReplayControl(control)) host.control(id, control);
       })
     ),
     vscode.commands.registerCommand(

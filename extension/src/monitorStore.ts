@@ -3,7 +3,7 @@
  * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
  * engine events and reads snapshots for the monitor, the tree and the status bar.
  */
-import type { Candle, EngineEvent, StreamInfo } from '../../core/index.js';
+import { PLAYBACK_SPEEDS, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
@@ -51,7 +51,9 @@ export function toStreamView(info: StreamInfo): StreamView {
     messagesPerSecond: info.messagesPerSecond,
     candles: info.candles,
     lastPrice: info.lastPrice,
-    timeframes: [...info.request.timeframes]
+    timeframes: [...info.request.timeframes],
+    health: info.health,
+    playback: info.playback ?? null
   };
 }
 
@@ -160,7 +162,8 @@ export class MonitorStore {
       timeframes: selected ? [...(this.streams.get(selected)?.request.timeframes ?? [])] : [],
       bars: selected ? [...this.barsOf(selected, timeframe)] : [],
       logs: [...this.logs],
-      featureNames: this.featureNames
+      featureNames: this.featureNames,
+      speeds: PLAYBACK_SPEEDS
     };
   }
 }

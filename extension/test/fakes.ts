@@ -1,5 +1,5 @@
 /** Test doubles for the host logic: engine events and a fake engine. */
-import type { Candle, EngineEvent, StreamInfo, StreamRequest } from '../../core/index.js';
+import type { Candle, EngineEvent, PlaybackControl, StreamInfo, StreamRequest } from '../../core/index.js';
 import type { EngineLike } from '../src/engineHost.js';
 
 export const REQUEST: StreamRequest = { source: 'demo', exchange: 'binance', symbols: ['BTCUSDT'], dataTypes: ['trades'], timeframes: ['15s', '1m'], mode: 'candles', speed: 'max' };
@@ -77,6 +77,9 @@ export class FakeEngine implements EngineLike {
   async restartStream(id: string): Promise<string> {
     this.calls.push(`restart ${id}`);
     return id;
+  }
+  controlStream(id: string, control: PlaybackControl): void {
+    this.calls.push(`${control.action}${control.action === 'speed' ? ` ${control.speed}` : ''} ${id}`);
   }
   async stopAll(): Promise<void> {
     this.calls.push('stopAll');

@@ -35,6 +35,10 @@ test('webview messages are validated before the host acts on them', () => {
   assert.equal(isWebviewMessage({ type: 'eval', code: '1' }), false);
   assert.equal(isWebviewMessage(null), false);
   assert.equal(isWebviewMessage('ready'), false);
+  assert.ok(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'speed', speed: 10 } }));
+  assert.ok(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'pause' } }));
+  assert.equal(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'speed', speed: -1 } }), false);
+  assert.equal(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'rewind' } }), false);
 });
 
 test('monitor HTML: strict CSP, nonce on the only script, no inline script, the test ids', () => {
