@@ -17,6 +17,10 @@ export const FOOTER_ROWS = 1;
 /** Lines each stream takes in the streams pane. */
 export const STREAM_LINES = 2;
 
+/** Below this terminal size the monitor shows only a notice: the panes would not fit. */
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 21;
+
 export function computeLayout(columns: number, terminalRows: number, streamCount: number, notice: boolean): Layout {
   const cols = Math.max(60, columns);
   const rows = Math.max(20, terminalRows - 1);

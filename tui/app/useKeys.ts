@@ -64,6 +64,7 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
       dispatch({ type: 'flash', message: `restarting ${stream.id}…` });
       engine.restartStream(stream.id).then(
         (id) => {
+          if (id === stream.id) dispatch({ type: 'series-clear', id }); // the old run's bars (its final bar too) go
           dispatch({ type: 'select', id });
           dispatch({ type: 'flash', message: `${id} restarted` });
         },

@@ -49,7 +49,7 @@ export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focuse
   const shown = FEATURE_NAMES.slice(first, first + rows);
   const labelWidth = 12;
   const valueWidth = 9;
-  const sparkWidth = Math.max(0, inner - labelWidth - valueWidth - 2);
+  const sparkWidth = Math.max(0, inner - labelWidth - valueWidth - 3);
   const more = FEATURE_NAMES.length - first - shown.length;
   const info = more > 0 || first > 0 ? `${first + 1}–${first + shown.length}/${FEATURE_NAMES.length}` : `${closed.length} bar${closed.length === 1 ? "" : "s"}`;
   return (
@@ -60,7 +60,7 @@ export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focuse
         const history = closed.map((candle) => candle.features[name] ?? null);
         return (
           <Text key={name} wrap="truncate">
-            <Text color={tone('muted')}>{padEnd(FEATURE_LABELS[name], labelWidth)}</Text>
+            <Text color={tone('muted')}>{padEnd(FEATURE_LABELS[name], labelWidth)} </Text>
             <Text color={tone(valueTone)} bold={value !== null}>
               {fitNumber(value, valueWidth).padStart(valueWidth)}
             </Text>

@@ -22,8 +22,8 @@ export interface DataState {
   readonly series: Readonly<Record<string, readonly Candle[]>>;
   readonly logs: readonly LogLine[];
   readonly processor: { readonly status: ProcessorStatus; readonly detail: string } | null;
-  /** Set while a live exchange cannot be reached. */
-  readonly offline: string | null;
+  /** Set while a live exchange cannot be reached: which stream, and what to say (shown with that stream selected). */
+  readonly offline: { readonly streamId: string; readonly text: string } | null;
 }
 
 export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const;
@@ -57,6 +57,8 @@ export interface TuiState {
   /** Lines scrolled up from the newest log line. */
   readonly logScroll: number;
   readonly featureScroll: number;
+  /** Rows the features and logs panes show (App reports them): the scroll offsets stop at their ends. */
+  readonly viewport: { readonly featureRows: number; readonly logRows: number };
   readonly quitting: boolean;
   /** A short message in the footer (the last command's outcome). */
   readonly flash: string | null;
@@ -83,5 +85,8 @@ export type Action =
   | { readonly type: 'filter-text'; readonly text: string }
   | { readonly type: 'filter-key'; readonly key: TextKey }
   | { readonly type: 'select'; readonly id: string }
+  | { readonly type: 'viewport'; readonly featureRows: number; readonly logRows: number }
+  /** A stream is restarted under the same id: its old bars (the final one too) go. */
+  | { readonly type: 'series-clear'; readonly id: string }
   | { readonly type: 'flash'; readonly message: string | null }
   | { readonly type: 'quitting' };

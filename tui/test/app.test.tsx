@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { App } from '../app/App.js';
-import { DEMO_REQUEST, FakeEngine, candleSeries, stream } from './helpers/fixtures.js';
+import { DEMO_REQUEST, FakeEngine, candle, candleSeries, stream } from './helpers/fixtures.js';
 import { waitFor, waitForFrame } from './helpers/wait.js';
 
 const ESC = '\u001b';
@@ -132,10 +132,10 @@ test('/ filters the logs, l changes the level, Tab + ↑ scrolls them', async ()
   await press('\u001b[A', ['↑1', 'older line'], ['beta line']);
 });
 
-test('offline: says the exchange cannot be reached and suggests the demo source', async () => {
+test('offline: says the exchange cannot be reached and suggests a demo stream from inside the monitor', async () => {
   const { engine, app } = mount(new FakeEngine([stream('binance:BTCUSDT', { request: { ...DEMO_REQUEST, source: 'live' }, status: 'starting' })]));
   engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level: 'warning', origin: 'engine', message: 'binance:BTCUSDT: binance cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo' } });
-  await waitForFrame(app.lastFrame, ['binance cannot be reached (offline?)', 'npm start -- --source demo', 'LIVE']);
+  await waitForFrame(app.lastFrame, ['binance cannot be reached (offline?)', 'add a demo stream (a, source demo)', 'LIVE'], ['npm start']);
 });
 
 test('q asks to quit once (the caller stops the engine)', async () => {
@@ -171,4 +171,32 @@ test('Tab moves the focus and every pane keeps its first line', async () => {
   await press('\t', ['┏━ Features', 'spread bps', '▸ binance:BTCUSDT']);
   await press('\t', ['┏━ Logs', 'first line', 'second line', 'spread bps']);
   await press('\t', ['┏━ Streams', '▸ binance:BTCUSDT', 'first line']);
+});
+
+test('at 60×16 the monitor says the terminal is too small instead of a cut screen; q still quits', async () => {
+  const { app, press, quits } = mount(new FakeEngine(), { columns: 60, rows: 16 });
+  await waitForFrame(app.lastFrame, ['the terminal is too small (60×16)', 'at least 60×21'], ['TICKBRIDGE']);
+  await press('q', []);
+  assert.equal(quits(), 1);
+});
+
+test('at 120 columns a feature label and its value are apart (realized vol)', async () => {
+  const { app, engine } = mount(new FakeEngine(), { columns: 120, rows: 40 });
+  engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', candle: candle(0, { open: 60000, close: 60001 }, { closed: false, features: { realized_vol: 0.0010884 } }) });
+  const screen = await waitForFrame(app.lastFrame, ['realized vol', '·open']);
+  assert.match(screen, /realized vol +0\.0010884/, 'a value as wide as its column still has a space before it');
+});
+
+test('Space, s and . drive the replay controls of the selected stream; the health line shows its state', async () => {
+  const file = stream('binance:BTCUSDT', { request: { ...DEMO_REQUEST, source: 'file' }, playback: { paused: false, speed: 10, stepping: false } });
+  const { app, engine, press } = mount(new FakeEngine([file]));
+  await waitForFrame(app.lastFrame, ['▶ 10×', 'lag p50 12ms', 'p99 40ms', 'window 0%']);
+  await press(' ', ['binance:BTCUSDT paused']);
+  await press('s', ['binance:BTCUSDT speed 100×']);
+  await press('.', ['binance:BTCUSDT stepping one bar']);
+  assert.deepEqual(engine.controls, [
+    ['binance:BTCUSDT', { action: 'pause' }],
+    ['binance:BTCUSDT', { action: 'speed', speed: 100 }],
+    ['binance:BTCUSDT', { action: 'step' }]
+  ]);
 });
