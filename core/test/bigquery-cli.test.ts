@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { FakeBigQuery } from './helpers/fakeBigQuery.js';
+import { FakeBigQuery, deadLetterTrade } from './helpers/fakeBigQuery.js';
 
 let fake: FakeBigQuery;
 const dir = mkdtempSync(join(tmpdir(), 'tickbridge-bq-cli-'));
@@ -71,14 +71,7 @@ test('a demo run: every tick in BigQuery, closed candles from the processor too,
 
 test('bq-replay sends a dead-letter file again, and keeps what fails in FILE.remaining.ndjson', { timeout: 30_000 }, async () => {
   const env = { ...clean, GCP_PROJECT_ID: 'tb-e2e', BIGQUERY_API_ENDPOINT: fake.endpoint };
-  const row = (i: number) => ({
-    dataset: 'market_data_streaming',
-    table: 'trades',
-    insertId: `replay-${i}`,
-    row: { exchange: 'binance', symbol: 'BTCUSDT', timestamp: '2024-08-08T23:54:00.000001Z', local_timestamp: '2024-08-08T23:54:00.1Z', insert_id: `replay-${i}`, id: null, price: 1 + i, amount: 1, side: 'buy' },
-    error: '500: injected',
-    failedAt: '2024-08-08T23:55:00.000Z'
-  });
+  const row = (i: number) => deadLetterTrade('replay', i);
   const file = join(dir, 'bigquery-ticks.dead-letter.ndjson');
   writeFileSync(file, [row(1), row(2), { ...row(3), dataset: 'no_such_dataset' }].map((r) => JSON.stringify(r)).join('\n') + '\nnot json\n');
   await fake.faults([{ status: 503, count: 1 }]);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { Engine } from '../index.js';
 import type { Candle } from '../index.js';
 import { FUTURES_CAPTURE, NO_CAPTURES } from './helpers/cli.js';
+import { candleRows, captureReplay } from './helpers/store.js';
 
 /** Replays the futures capture; `speed` paces it so that kills land while data still flows. */
 async function replay(crashAtCandles: number[], speed: 'max' | number) {
   const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-restart-'));
-  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logDir });
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--store-dir', logDir] } }, logDir });
   const candles: Candle[] = [];
   const pids = new Set<number | undefined>([engine.processor?.pid]);
   engine.subscribe((event) => {
@@ -25,20 +26,11 @@ async function replay(crashAtCandles: number[], speed: 'max' | number) {
   engine.subscribe((event) => {
     if (event.type === 'processor' && event.status === 'running') pids.add(engine.processor?.pid);
   });
-  const id = engine.startStream({
-    source: 'file',
-    file: FUTURES_CAPTURE,
-    exchange: 'binance-futures',
-    symbols: ['BTCUSDT'],
-    dataTypes: ['trades', 'book_snapshot_5'],
-    timeframes: ['15s', '1m'],
-    mode: 'candles',
-    speed
-  });
+  const id = engine.startStream(captureReplay(FUTURES_CAPTURE, 'binance-futures', speed));
   const info = await engine.whenDone(id);
   const restarts = engine.processor?.restarts ?? 0;
   await engine.close();
-  return { candles, info, restarts, pids };
+  return { candles, info, restarts, pids, stored: candleRows(logDir) };
 }
 
 test('three processor crashes mid-replay lose no candle and double none', { skip: NO_CAPTURES, timeout: 240_000 }, async () => {
@@ -54,4 +46,6 @@ test('three processor crashes mid-replay lose no candle and double none', { skip
   const key = (c: Candle) => `${c.timeframe} ${c.start}`;
   assert.deepEqual(crashed.candles.map(key), undisturbed.candles.map(key), 'same candles, none missing, none twice');
   assert.deepEqual(crashed.candles, undisturbed.candles, 'same prices, volumes and features');
+  assert.ok(undisturbed.stored.length > 20, `only ${undisturbed.stored.length} rows stored`);
+  assert.deepEqual(crashed.stored, undisturbed.stored, 'the local store holds the same rows too');
 });

@@ -5,7 +5,7 @@ import { BridgeLink, type LinkHandlers } from '../src/bridge/link.js';
 import type { Candle } from '../src/bridge/protocol.js';
 import { ProtocolPeer } from './helpers/protocolPeer.js';
 
-const hello = { stream_id: 's1', exchange: 'binance', symbols: ['BTCUSDT'], timeframes: ['1m'], mode: 'candles' as const, live: false };
+const hello = { stream_id: 's1', exchange: 'binance', symbols: ['BTCUSDT'], timeframes: ['1m'], mode: 'candles' as const, live: false, run_id: 'r1', source: 'file' as const, dataset: null };
 const msg = (n: number) => `{"type":"trade","symbol":"BTCUSDT","price":${n},"amount":1,"side":"buy","ts":${n}}`;
 
 function handlers(candles: Candle[] = []): LinkHandlers {

@@ -23,7 +23,7 @@ from .logging_setup import EngineLogForwarder, setup_logging
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
 from .persist import PersistPublisher
-from .persist.local_store import LocalStore
+from .persist.local_store import LocalStore, StoreFailed
 from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .streaming_service.backends import EventPublisher
 from .streaming_service.modes.serve_mode import ServeHub
@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                         default=Path(os.environ.get("TICKBRIDGE_STORE_DIR") or "data"),
                         help="local store folder: closed candles go to <dir>/candles.sqlite "
                              "(default: $TICKBRIDGE_STORE_DIR or ./data)")
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or None,
-                        help="publish candles to Redis, e.g. redis://localhost:6379/0 (default: $REDIS_URL)")
+    parser.add_argument("--redis-url", default=None,
+                        help="publish candles to Redis, e.g. redis://localhost:6379/0; prefer $REDIS_URL "
+                             "when it holds a password (a command line is visible to every user)")
     parser.add_argument("--log-dir", type=Path,
                         default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
                         help="folder of python_server.log (default: $TICKBRIDGE_LOG_DIR or ./logs)")
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="at most one update of an open bar per symbol and timeframe per interval")
     parser.add_argument("--close-grace-ms", type=int, default=2000,
                         help="live streams: a bar closes on the wall clock this long after its end")
+    parser.add_argument("--max-connections", type=int, default=512,
+                        help="concurrent connections served; more are dropped (logged once per burst)")
+    parser.add_argument("--store-retry-s", type=float, default=30.0,
+                        help="a local store that cannot be written is retried this long (candles are "
+                             "not acknowledged meanwhile), then the processor exits with code 3")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="shut down when stdin reaches end of file (parent process gone)")
     return parser
@@ -74,15 +80,34 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parse_timeframes(args.timeframes)
     except ValueError as exc:
         parser.error(str(exc))
-    for name in ("max_frame_bytes", "partial_interval_ms"):
+    for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     for name in ("history", "close_grace_ms", "port"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
-    if not is_loopback(args.host) and not os.environ.get("TICKBRIDGE_TOKEN"):
-        parser.error(f"--host {args.host} accepts connections from other machines: set TICKBRIDGE_TOKEN "
-                     "(a shared secret the engine and LiveFeatureStream send), or listen on localhost")
+    if not is_loopback(args.host):
+        problem = token_weakness(os.environ.get("TICKBRIDGE_TOKEN"))
+        if problem is not None:
+            parser.error(f"--host {args.host} accepts connections from other machines: TICKBRIDGE_TOKEN "
+                         f"{problem}; set TICKBRIDGE_TOKEN to a strong shared secret (the engine and "
+                         f"LiveFeatureStream send it; at least {MIN_TOKEN_CHARS} characters, e.g. "
+                         "`openssl rand -hex 16`), or listen on localhost")
+
+
+MIN_TOKEN_CHARS = 32
+"""A token for a non-loopback bind: 32 characters, 128 bits as hex (``openssl rand -hex 16``)."""
+
+
+def token_weakness(token: str | None) -> str | None:
+    """Why ``token`` is too weak to guard a public listener, or ``None``."""
+    if not token:
+        return "is not set"
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, too short"
+    if len(set(token)) < 8:
+        return "repeats too few distinct characters"
+    return None
 
 
 def is_loopback(host: str) -> bool:
@@ -112,27 +137,34 @@ def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
     config = ServerConfig(
         host=args.host, port=args.port, exchange=args.exchange, symbol=args.symbol,
-        max_frame_bytes=args.max_frame_bytes,
+        max_frame_bytes=args.max_frame_bytes, max_connections=args.max_connections,
         session=SessionConfig(default_timeframes=tuple(args.timeframes),
                               partial_interval_ms=args.partial_interval_ms,
                               close_grace_ms=args.close_grace_ms,
-                              token=os.environ.get("TICKBRIDGE_TOKEN") or None))
+                              token=os.environ.get("TICKBRIDGE_TOKEN") or None,
+                              writer_token=os.environ.get("TICKBRIDGE_WRITER_TOKEN") or None))
     stats = Stats()
     publishers: list[EventPublisher] = []
-    if args.redis_url:
+    redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
+    if redis_url:
         from .streaming_service.redis_backend import RedisPublisher
-        publishers.append(RedisPublisher(args.redis_url))
+        publishers.append(RedisPublisher(redis_url))
+    store = None
     if not args.no_persist:
         bigquery = settings_from_env(os.environ, args.log_dir)  # GCP_PROJECT_ID set: BigQuery
-        publishers.append(PersistPublisher(
-            [BigQueryPersister.connect(bigquery) if bigquery else LocalStore(args.store_dir)]))
+        if bigquery:
+            publishers.append(PersistPublisher([BigQueryPersister.connect(bigquery)]))
+        else:
+            store = LocalStore(args.store_dir, retry_budget_s=args.store_retry_s)
+            store.open()
     hub = None
     if not args.no_serve or publishers:
         hub = ServeHub(history=0 if args.no_serve else args.history, publishers=publishers,
                        serving=not args.no_serve)
-    server = ProcessorServer(config, stats=stats, hub=hub, log_forwarder=forwarder)
+    server = ProcessorServer(config, stats=stats, hub=hub, log_forwarder=forwarder, store=store)
 
     stop = asyncio.Event()
+    server.on_failure = stop.set
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -145,7 +177,13 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
     sys.stdout.flush()
     await stop.wait()
     await server.stop()
+    if server.failure is not None:
+        raise ProcessorFailed(server.failure)
     log.info("stopped")
+
+
+class ProcessorFailed(Exception):
+    """The processor cannot go on (its store failed): exit code 3."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     except BigQueryConfigError as exc:
         log.error("BigQuery: %s", exc)
         return 2
+    except StoreFailed as exc:
+        log.error("%s", exc)
+        return 2
+    except ProcessorFailed as exc:
+        log.error("stopped: %s", exc)
+        return 3
     return 0
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import secrets
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -19,6 +21,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from . import SERVER_NAME
+from .persist.local_store import LocalStore, Run, StoreFailed
 from .processor import SeqGap, StreamProcessor
 from .protocol import (PROTOCOL_VERSION, Batch, End, Hello, InvalidMessage, decode_batch_leniently,
                        encode, inbound_decoder)
@@ -39,7 +42,14 @@ class SessionConfig:
     partial_interval_ms: int = 250
     close_grace_ms: int = 2000
     token: str | None = None
+    """Readers' token (``subscribe``); also the writers' when ``writer_token`` is unset."""
+    writer_token: str | None = None
+    """Engines' token (``hello``): the fresh secret of the engine that started this processor."""
     drain_timeout_s: float = 5.0
+
+    @property
+    def hello_token(self) -> str | None:
+        return self.writer_token or self.token
 
 
 class SessionRejected(Exception):
@@ -74,7 +84,7 @@ def processor_for(hello: Hello, config: SessionConfig) -> StreamProcessor:
     if hello.v != PROTOCOL_VERSION:
         raise SessionRejected("bad_hello", f"unsupported protocol version {hello.v}; "
                               f"this processor speaks v{PROTOCOL_VERSION}", 1002)
-    if not token_matches(config.token, hello.token):
+    if not token_matches(config.hello_token, hello.token):
         raise SessionRejected("unauthorized", "missing or wrong token", 1008)
     if hello.next_seq < 1:
         raise SessionRejected("bad_hello", f"next_seq must be >= 1, got {hello.next_seq}", 1002)
@@ -92,6 +102,15 @@ def processor_for(hello: Hello, config: SessionConfig) -> StreamProcessor:
     except ValueError as exc:
         raise SessionRejected("bad_hello", str(exc), 1002) from None
     return processor
+
+
+def run_of(hello: Hello, now_us: int) -> Run:
+    """The run a hello belongs to (generated for clients that name none)."""
+    started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now_us // 1_000_000))
+    started += f".{now_us // 1000 % 1000:03d}Z"
+    run_id = hello.run_id or f"{started[:19].replace('-', '').replace(':', '')}Z-{secrets.token_hex(4)}"
+    return Run(run_id=run_id, source=hello.source or "unknown", exchange=hello.exchange,
+               symbols=tuple(hello.symbols), dataset=hello.dataset, started_at=started)
 
 
 class Outbox:
@@ -139,9 +158,11 @@ class Outbox:
 class EngineSession:
     def __init__(self, ws: ServerConnection, hello: Hello, processor: StreamProcessor, *,
                  config: SessionConfig, stats: Stats, hub: ServeHub | None,
-                 wall_clock_us: Callable[[], int]) -> None:
+                 wall_clock_us: Callable[[], int], store: LocalStore | None = None) -> None:
         self.ws = ws
         self.stream_id = hello.stream_id
+        self.run_info = run_of(hello, wall_clock_us())
+        self.store = store
         self.processor = processor
         self.config = config
         self.stats = stats
@@ -150,7 +171,11 @@ class EngineSession:
         self.outbox = Outbox(ws)
         self.unacked = 0
         self._ack_due = False  # a batch of resent messages only: ack it anyway when idle
+        self._held_ack: bytes | None = None  # sent once the store holds what it covers
+        self._commit_wake = asyncio.Event()
+        self.done = asyncio.Event()  # set when the connection is over
         self._stop = asyncio.Event()
+        self._stop_frame: tuple[str, str, int, str] | None = None  # error code, message, close
         self.post({"type": "welcome", "v": PROTOCOL_VERSION, "stream_id": self.stream_id,
                    "server": SERVER_NAME})  # first, before any log or stats frame
 
@@ -158,24 +183,39 @@ class EngineSession:
         """Queues a frame that is not part of the stream (stats, log lines)."""
         self.outbox.put(encode(frame))
 
-    def request_stop(self) -> None:
+    def request_stop(self, error: tuple[str, str, int, str] | None = None) -> None:
+        """Ends the session: with a final ack, or with ``error`` = (code, message, close code,
+        close reason) and no ack."""
+        if error is not None and self._stop_frame is None:
+            self._stop_frame = error
         self._stop.set()
 
     async def run(self) -> None:
         writer = asyncio.create_task(self.outbox.run())
         ticker = asyncio.create_task(self._tick())
         reader = asyncio.create_task(self._read())
+        committer = asyncio.create_task(self._commit_loop())
         stop = asyncio.create_task(self._stop.wait())
         try:
-            await asyncio.wait({reader, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({reader, stop, committer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (reader, ticker, stop):
+            for task in (reader, ticker, stop, committer):
                 task.cancel()
-            await asyncio.gather(reader, ticker, stop, return_exceptions=True)
+            await asyncio.gather(reader, ticker, stop, committer, return_exceptions=True)
+        if not committer.cancelled() and isinstance(committer.exception(), StoreFailed):
+            self.request_stop(store_failed_stop(str(committer.exception())))
         try:
             close: _Close | None = None
-            if self._stop.is_set():
+            if self._stop_frame is not None:
+                code, message, close_code, close_reason = self._stop_frame
+                self.post(error_frame(code, message))
+                close = _Close(close_code, close_reason)
+            elif self._stop.is_set():
                 self._ack()  # final ack: the engine resumes exactly here
+                try:
+                    await self._release_acks()
+                except StoreFailed as exc:
+                    self.post(error_frame("store_failed", str(exc)))
                 close = _Close(1001, "server shutting down")
             elif not reader.cancelled() and isinstance(reader.exception(), _Close):
                 close = reader.exception()  # type: ignore[assignment]
@@ -295,6 +335,8 @@ class EngineSession:
                 self.outbox.put(payload)
                 if event["closed"]:
                     self.stats.candles += 1
+                    if self.store is not None:
+                        self.store.write(self.run_info, event)
                 if hub is not None:
                     hub.publish(event, payload)
             elif kind == "tick":
@@ -306,11 +348,32 @@ class EngineSession:
                 log.warning("stream %s: %s", self.stream_id, event["message"])
 
     def _ack(self) -> None:
+        """Acknowledges what was processed; with a store, once the store holds its candles."""
         processor = self.processor
-        self.outbox.put(encode({"type": "ack", "seq": processor.next_seq - 1,
-                                "state": processor.snapshot()}))
+        frame = encode({"type": "ack", "seq": processor.next_seq - 1, "state": processor.snapshot()})
         self.unacked = 0
         self._ack_due = False
+        if self.store is None:
+            self.outbox.put(frame)
+        else:
+            self._held_ack = frame  # acks are cumulative: the newest replaces a held one
+            self._commit_wake.set()
+
+    async def _commit_loop(self) -> None:
+        """One commit per held ack (so per ack window, not per candle), then the ack."""
+        while True:
+            await self._commit_wake.wait()
+            self._commit_wake.clear()
+            await self._release_acks()
+
+    async def _release_acks(self) -> None:
+        while self._held_ack is not None:
+            frame = self._held_ack
+            assert self.store is not None
+            await self.store.commit()
+            if self._held_ack is frame:
+                self._held_ack = None
+            self.outbox.put(frame)
 
     async def _tick(self) -> None:
         """Wall-clock work: live bar closes and throttled partials while input is quiet.
@@ -323,6 +386,11 @@ class EngineSession:
             now = self.wall_clock_us()
             self._emit(processor.on_clock(now))
             self._emit(processor.partials(now))
+
+
+def store_failed_stop(reason: str) -> tuple[str, str, int, str]:
+    return ("store_failed", f"the local store cannot be written, so candles are no longer "
+                            f"acknowledged: {reason}", 1011, "store failed")
 
 
 async def _recv_if_queued(ws: ServerConnection) -> bytes | None:

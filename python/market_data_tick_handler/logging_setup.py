@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, Callable
 
+from .redact import RedactingFilter
+
 LOG_FILE_NAME = "python_server.log"
 LOG_FILE_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 3
 PACKAGE_LOGGER = "market_data_tick_handler"
+
+NOT_A_SESSION = object()
+LOG_ROUTE: ContextVar[object | None] = ContextVar("log_route", default=None)
+"""Whose log lines these are: ``None`` for the server itself (sent to every engine), an engine
+session (sent to that one only), or ``NOT_A_SESSION`` (another connection: sent to none)."""
 
 _LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
            logging.ERROR: "error", logging.CRITICAL: "error"}
@@ -29,6 +37,10 @@ def setup_logging(log_dir: Path, forwarder: logging.Handler | None = None) -> Pa
     stderr_handler = logging.StreamHandler()
     stderr_handler.setLevel(logging.WARNING)
     stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    redacting = RedactingFilter()
+    for handler in (file_handler, stderr_handler, forwarder):
+        if handler is not None:
+            handler.addFilter(redacting)
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(file_handler)
@@ -43,12 +55,13 @@ class EngineLogForwarder(logging.Handler):
 
     A token bucket limits the rate (``rate_per_s``, bursts of ``burst``); lines over the limit
     are counted and reported in one line once the bucket refills. Only records logged on the
-    thread that created the forwarder (the event loop's) are forwarded."""
+    thread that created the forwarder (the event loop's) are forwarded, each to the session it
+    belongs to (``LOG_ROUTE``): the lines of one connection never reach another."""
 
     def __init__(self, rate_per_s: float = 20.0, burst: int = 50,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(logging.INFO)
-        self.sink: Callable[[dict[str, Any]], None] | None = None
+        self.sink: Callable[[dict[str, Any], object | None], None] | None = None
         self._rate = rate_per_s
         self._burst = float(burst)
         self._tokens = float(burst)
@@ -60,7 +73,11 @@ class EngineLogForwarder(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         sink = self.sink
-        if sink is None or self._busy or threading.get_ident() != self._thread:
+        if sink is None or self._busy or threading.get_ident() != self._thread \
+                or getattr(record, "local", False):
+            return
+        route = LOG_ROUTE.get()
+        if route is NOT_A_SESSION:
             return
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
@@ -73,11 +90,11 @@ class EngineLogForwarder(logging.Handler):
             if self._dropped and self._tokens >= 2.0:
                 self._tokens -= 1.0
                 sink({"type": "log", "level": "warning",
-                      "message": f"{self._dropped} log lines were not forwarded (rate limit)"})
+                      "message": f"{self._dropped} log lines were not forwarded (rate limit)"}, route)
                 self._dropped = 0
             self._tokens -= 1.0
             sink({"type": "log", "level": _LEVELS.get(record.levelno, "info"),
-                  "message": record.getMessage()})
+                  "message": record.getMessage()}, route)
         except Exception:  # a broken sink must not break logging
             self.handleError(record)
         finally:

@@ -26,9 +26,11 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from .connection_gate import ConnectionGate
 from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
-                             processor_for, token_matches)
-from .logging_setup import EngineLogForwarder
+                             processor_for, store_failed_stop, token_matches)
+from .persist.local_store import LocalStore
+from .logging_setup import LOG_ROUTE, NOT_A_SESSION, EngineLogForwarder
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
 from .streaming_service.modes.serve_mode import Consumer, ServeHub
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
 EXAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+WRITER_HANDOVER_S = 1.0
+"""How long a hello for a stream with a connected engine waits for that engine to go."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class ServerConfig:
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     first_frame_timeout_s: float = 30.0
     stats_interval_s: float = 1.0
+    max_connections: int = 512
 
 
 def _wall_clock_us() -> int:
@@ -78,23 +83,48 @@ class _CappedProtocol(ServerProtocol):
 
 
 class _Connection(ServerConnection):
+    gate: ConnectionGate | None = None  # set on a subclass per server (see _connection_class)
+
     def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
         protocol.__class__ = _CappedProtocol  # same object, one overridden method
         super().__init__(protocol, *args, **kwargs)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.gate is not None:
+            self.gate.admit(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.gate is not None:
+            self.gate.release()
+        super().connection_lost(exc)
+
+
+def _connection_class(gate: ConnectionGate) -> type[_Connection]:
+    return type("_GatedConnection", (_Connection,), {"gate": gate})
 
 
 class ProcessorServer:
     def __init__(self, config: ServerConfig, *, stats: Stats, hub: ServeHub | None,
                  log_forwarder: EngineLogForwarder | None = None,
-                 wall_clock_us: Callable[[], int] = _wall_clock_us) -> None:
+                 wall_clock_us: Callable[[], int] = _wall_clock_us,
+                 store: LocalStore | None = None) -> None:
         self.config = config
         self.stats = stats
         self.hub = hub
+        self.store = store
+        self.failure: str | None = None
+        """Why the processor cannot go on (the store failed); ``main`` exits non-zero."""
+        self.on_failure: Callable[[], None] = lambda: None
+        if store is not None:
+            store.listeners.append(self._on_store_status)
         self.log_forwarder = log_forwarder
         self.wall_clock_us = wall_clock_us
         self.host = config.host
         self.port = config.port
         self.sessions: set[EngineSession] = set()
+        self._writers: dict[str, EngineSession] = {}  # one connected engine per stream id
+        self.gate = ConnectionGate(config.max_connections)
         self._server: Server | None = None
         self._stats_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -105,7 +135,8 @@ class ProcessorServer:
         """Listens; returns ``(host, port)`` to connect to (the real port when 0 was asked)."""
         options: dict[str, Any] = dict(
             compression=None, max_size=self.config.max_frame_bytes,
-            process_request=self._process_request, create_connection=_Connection,
+            process_request=self._process_request,
+            create_connection=_connection_class(self.gate),
             close_timeout=2)
         if self.config.port == 0:
             # One socket, so that the port is the same whatever address the host resolves to.
@@ -119,7 +150,7 @@ class ProcessorServer:
         else:
             self._server = await serve(self._handler, self.config.host, self.config.port, **options)
         if self.log_forwarder is not None:
-            self.log_forwarder.sink = self._broadcast
+            self.log_forwarder.sink = self._forward_log
         self._stats_task = asyncio.create_task(self._stats_loop())
         log.info("listening on %s:%s", self.host, self.port)
         return self.host, self.port
@@ -144,17 +175,50 @@ class ProcessorServer:
         await self._server.wait_closed()
         if self.hub is not None:
             await self.hub.aclose()
+        if self.store is not None:
+            await self.store.aclose()
+
+    def _store_status(self) -> dict[str, Any]:
+        store = self.store
+        assert store is not None
+        return {"status": store.status, "reason": store.reason, "rows_written": store.rows_written,
+                "rows_pending": store.pending, "rows_not_stored": store.rows_not_stored}
+
+    def _on_store_status(self, status: str, reason: str) -> None:
+        if status == "failed":
+            assert self.store is not None
+            reason = f"{reason} ({self.store.rows_not_stored} closed candles not stored)"
+            self.failure = f"local store failed: {reason}"
+            for session in list(self.sessions):
+                session.request_stop(store_failed_stop(reason))
+            self.on_failure()
+        elif status == "degraded":
+            self._broadcast({"type": "log", "level": "warning", "message":
+                             f"local store degraded: {reason}; candles are not acknowledged (the "
+                             f"engine pauses its source) until it can write again, for at most "
+                             f"{self.store.retry_budget_s:g} s" if self.store else reason})
+        else:
+            self._broadcast({"type": "log", "level": "info", "message": f"local store ok: {reason}"})
 
     async def _stats_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.stats_interval_s)
             self.stats.update_rate()
             self._refresh_counts()
-            self._broadcast(self.stats.frame())
+            frame = self.stats.frame()
+            if self.store is not None:
+                frame["store"] = self._store_status()
+            self._broadcast(frame)
 
     def _refresh_counts(self) -> None:
         self.stats.engines = len(self.sessions)
         self.stats.consumers = self.hub.consumer_count if self.hub is not None else 0
+
+    def _forward_log(self, frame: dict[str, Any], route: object | None) -> None:
+        if route is None:
+            self._broadcast(frame)
+        elif route in self.sessions:
+            route.post(frame)  # type: ignore[attr-defined]
 
     def _broadcast(self, frame: dict[str, Any]) -> None:
         for session in self.sessions:
@@ -165,7 +229,10 @@ class ProcessorServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?", 1)[0] == "/health":
             self._refresh_counts()
-            response = connection.respond(http.HTTPStatus.OK, json.dumps(self.stats.health()) + "\n")
+            body = self.stats.health()
+            if self.store is not None:
+                body["store"] = self._store_status()
+            response = connection.respond(http.HTTPStatus.OK, json.dumps(body) + "\n")
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = "application/json"
             return response
@@ -183,6 +250,7 @@ class ProcessorServer:
     # ---- connections ---------------------------------------------------------------------
 
     async def _handler(self, ws: ServerConnection) -> None:
+        LOG_ROUTE.set(NOT_A_SESSION)  # until it is an engine session, its lines stay here
         try:
             data = await asyncio.wait_for(ws.recv(decode=False), self.config.first_frame_timeout_s)
         except (ConnectionClosed, asyncio.TimeoutError):
@@ -220,9 +288,32 @@ class ProcessorServer:
         except SessionRejected as exc:
             await self._refuse(ws, exc.code, str(exc), exc.close_code)
             return
+        if self.failure is not None:
+            code, message, close_code, _ = store_failed_stop(self.failure)
+            await self._refuse(ws, code, message, close_code)
+            return
+        holder = self._writers.get(hello.stream_id)
+        if holder is not None and (hello.run_id is None or hello.run_id != holder.run_info.run_id):
+            # A stream restarted by its engine: its old connection may still be closing.
+            try:
+                await asyncio.wait_for(holder.done.wait(), WRITER_HANDOVER_S)
+            except asyncio.TimeoutError:
+                pass
+            holder = self._writers.get(hello.stream_id)
+        if holder is not None:
+            if hello.run_id is None or hello.run_id != holder.run_info.run_id:
+                await self._refuse(ws, "stream_taken", f"stream {hello.stream_id} already has a connected "
+                                   f"engine (run {holder.run_info.run_id}); one writer per stream: stop that "
+                                   "engine or use another stream", 1008)
+                return
+            # The same run reconnecting (its old connection is half-open): the new one wins.
+            holder.request_stop(("stream_taken", "replaced by a new connection of the same run",
+                                 1008, "replaced"))
         session = EngineSession(ws, hello, processor, config=self.config.session, stats=self.stats,
-                                hub=self.hub, wall_clock_us=self.wall_clock_us)
+                                hub=self.hub, wall_clock_us=self.wall_clock_us, store=self.store)
         self.sessions.add(session)
+        self._writers[hello.stream_id] = session
+        LOG_ROUTE.set(session)
         if self.hub is not None:
             self.hub.stream_started(hello)
         log.info("engine stream %s connected (%s %s, %s, next_seq %d%s)", hello.stream_id,
@@ -232,6 +323,9 @@ class ProcessorServer:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if self._writers.get(hello.stream_id) is session:
+                del self._writers[hello.stream_id]
+            session.done.set()
             if self.hub is not None:
                 self.hub.stream_ended(hello)
             log.info("engine stream %s disconnected", hello.stream_id)

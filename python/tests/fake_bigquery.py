@@ -23,6 +23,9 @@ Failures on demand (``POST /_fake/faults``, a JSON list, consumed per insertAll 
   otherwise a random tenth of its rows fail with ``backendError``.
 
 ``GET /_fake/state`` returns the tables (resource and rows) and request counters.
+``POST /_fake/forget`` forgets the insertIds seen so far (BigQuery's de-duplication window,
+about a minute, has passed). ``tabledata.list`` returns every row of a table in one page (only
+the ``selectedFields`` asked for, values as strings like BigQuery's REST API).
 
 Run standalone (the TypeScript tests do): ``python fake_bigquery.py --port 0`` prints
 ``{"port": N}`` once listening.
@@ -38,6 +41,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 from typing import Any
 
 from fake_bigquery_schema import BadRequest, _check_table, _row_problem
@@ -62,8 +66,9 @@ class FakeBigQuery:
 
     # ---- REST ---------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def handle(self, method: str, path: str, body: Any, query: dict[str, list[str]] | None = None) -> tuple[int, Any]:
         with self.lock:
+            self.query = query or {}
             self.counts["requests"] += 1
             try:
                 return self._route(method, path, body)
@@ -82,6 +87,10 @@ class FakeBigQuery:
             self.faults = [dict(fault) for fault in body]
             self._random = None
             return 200, {"faults": len(self.faults)}
+        if path == "/_fake/forget" and method == "POST":
+            for table in self.tables.values():
+                table["ids"].clear()
+            return 200, {}
         if not path.startswith(PREFIX + "/projects/"):
             raise BadRequest(404, "notFound", f"no such endpoint: {method} {path}")
         parts = path[len(PREFIX) + 1:].split("/")
@@ -106,6 +115,8 @@ class FakeBigQuery:
                 return 200, self.tables[key]["resource"]
             if len(parts) == 7 and parts[6] == "insertAll" and method == "POST":
                 return self._insert_all(key, body)
+            if len(parts) == 7 and parts[6] == "data" and method == "GET":
+                return self._list_rows(key)
         raise BadRequest(404, "notFound", f"no such endpoint: {method} {path}")
 
     def _insert_dataset(self, project: str, body: Any) -> tuple[int, Any]:
@@ -188,6 +199,18 @@ class FakeBigQuery:
                 for index, (reason, message) in sorted(errors.items())]
         return 200, response
 
+    def _list_rows(self, key: tuple[str, str, str]) -> tuple[int, Any]:
+        table = self.tables[key]
+        names = [f["name"] for f in table["resource"]["schema"]["fields"]]
+        selected = ",".join(self.query.get("selectedFields", [])).split(",")
+        names = [n for n in names if n in selected] if selected != [""] else names
+
+        def cell(value: Any) -> Any:
+            return None if value is None else value if isinstance(value, (dict, list)) else str(value)
+
+        rows = [{"f": [{"v": cell(row["json"].get(name))} for name in names]} for row in table["rows"]]
+        return 200, {"kind": "bigquery#tableDataList", "totalRows": str(len(rows)), "rows": rows}
+
     # ---- faults -------------------------------------------------------------------------
 
     def _next_fault(self) -> dict[str, Any] | None:
@@ -245,7 +268,8 @@ def _handler_class(fake: FakeBigQuery) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 status, payload = 400, {"error": {"code": 400, "message": "body is not JSON"}}
             else:
-                status, payload = fake.handle(method, self.path.split("?", 1)[0], body)
+                path, _, query = self.path.partition("?")
+                status, payload = fake.handle(method, path, body, parse_qs(query))
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -11,7 +11,7 @@ def test_forwarder_rate_limits_and_reports_dropped_lines():
     now = [0.0]
     sent: list[dict] = []
     forwarder = EngineLogForwarder(rate_per_s=1.0, burst=2, clock=lambda: now[0])
-    forwarder.sink = sent.append
+    forwarder.sink = lambda frame, _route: sent.append(frame)
     for n in range(5):
         forwarder.handle(record(logging.WARNING, f"line {n}"))
     assert [f["message"] for f in sent] == ["line 0", "line 1"]
@@ -42,3 +42,13 @@ def test_log_file_is_created_in_the_log_dir(tmp_path):
         for handler in root.handlers[len(before):]:
             handler.close()
         root.handlers[:] = before
+
+
+def test_redacting_filter_hides_url_passwords_and_known_secrets():
+    from market_data_tick_handler.redact import RedactingFilter
+
+    secret = "tok-0123456789abcdef"
+    line = logging.LogRecord("market_data_tick_handler.x", logging.WARNING, __file__, 1,
+                             "redis %s unreachable; token %s", ("redis://user:pa55@host:6379/0", secret), None)
+    RedactingFilter((secret,)).filter(line)
+    assert line.getMessage() == "redis redis://user:***@host:6379/0 unreachable; token ***"

@@ -51,7 +51,7 @@ export const DEFAULT_TUNING: BridgeTuning = {
   reconnectMaxMs: 5_000
 };
 
-export type StreamHello = Pick<Hello, 'stream_id' | 'exchange' | 'symbols' | 'timeframes' | 'mode' | 'live'>;
+export type StreamHello = Pick<Hello, 'stream_id' | 'exchange' | 'symbols' | 'timeframes' | 'mode' | 'live' | 'run_id' | 'source' | 'dataset'>;
 
 export class BridgeLink {
   private readonly outbox = new Outbox();

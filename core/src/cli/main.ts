@@ -9,7 +9,7 @@ import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
 import { addExportCommand } from './commands/export.js';
 import { warmupOptions } from './warmup.js';
-import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, tickWriterFromFlags } from './options.js';
+import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -26,7 +26,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
   if (processor === 'external') return { ...common, processor: { url: flags.pythonWebSocketUrl } };
   return {
     ...common,
-    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
+    processor: { launch: { ...processor, logDir: flags.logDir, args: processorArgs(flags), env: processorEnv(flags), ...(process.env.TICKBRIDGE_PYTHON && { python: process.env.TICKBRIDGE_PYTHON }) } }
   };
 }
 

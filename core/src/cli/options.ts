@@ -131,9 +131,14 @@ export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv =
   return bigQueryTickWriter(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson'));
 }
 
-/** Processor flags for a processor the engine starts: the local store folder and Redis. */
+/** Processor flags for a processor the engine starts: the local store folder. */
 export function processorArgs(flags: StreamFlags): string[] {
-  return ['--store-dir', flags.storeDir, ...(flags.redisUrl ? ['--redis-url', flags.redisUrl] : [])];
+  return ['--store-dir', flags.storeDir];
+}
+
+/** Processor environment: Redis by REDIS_URL, never on the command line (it may hold a password). */
+export function processorEnv(flags: StreamFlags): NodeJS.ProcessEnv {
+  return flags.redisUrl ? { REDIS_URL: flags.redisUrl } : {};
 }
 
 /** `ws://host:port` → the host and port to run the processor on. */

@@ -33,8 +33,10 @@ export function formatStats(stats: EngineStats): string {
   const p = stats.processor;
   const s = stats.skipped;
   const skipped = s && s.duplicates + s.malformed + s.oversized > 0 ? `  skipped: ${s.duplicates} duplicate, ${s.malformed} malformed, ${s.oversized} oversized` : '';
+  const store = p.stats?.store;
+  const storeNote = store && store.status !== 'ok' ? `  store ${store.status}: ${store.reason}` : '';
   return dim(
-    `${stats.uptimeS.toFixed(0)}s  ${stats.messagesPerSecond.toFixed(0)} msg/s  messages ${stats.messages}  trades ${stats.trades}  candles ${stats.candles}  processor ${p.status}${p.restarts ? ` (${p.restarts} restarts)` : ''}${skipped}`
+    `${stats.uptimeS.toFixed(0)}s  ${stats.messagesPerSecond.toFixed(0)} msg/s  messages ${stats.messages}  trades ${stats.trades}  candles ${stats.candles}  processor ${p.status}${p.restarts ? ` (${p.restarts} restarts)` : ''}${skipped}${storeNote}`
   );
 }
 

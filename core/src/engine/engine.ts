@@ -3,6 +3,7 @@
  * It owns the processor (supervised, or an external one by URL), the streams, the log and the
  * stats, and fans everything out as `EngineEvent`s to subscribers.
  */
+import { randomBytes } from 'node:crypto';
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
@@ -47,13 +48,19 @@ export class Engine {
   private statsTimer: NodeJS.Timeout | undefined;
   private candles = 0;
   private closed = false;
+  /** The secret engines send in hello: a fresh one for a processor this engine starts. */
+  private readonly writerToken: string | null;
 
   private constructor(private readonly options: EngineOptions) {
-    const secrets = [options.token, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN];
+    // 256 random bits per processor, passed by environment (never on a command line or in a log).
+    this.writerToken = 'launch' in options.processor ? randomBytes(32).toString('base64url') : (options.token ?? null);
+    const secrets = [options.token, this.writerToken, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN, process.env.REDIS_URL];
     this.logger = new Logger(options.logDir, options.logLevel ?? 'info', secretRedactor(secrets));
     this.logger.subscribe((entry) => this.emit({ type: 'log', entry }));
     if ('launch' in options.processor) {
-      this.supervisor = new ProcessorSupervisor(options.processor.launch, this.logger, (status, detail) => {
+      const launch = options.processor.launch;
+      const env = { ...launch.env, TICKBRIDGE_WRITER_TOKEN: this.writerToken as string };
+      this.supervisor = new ProcessorSupervisor({ ...launch, env }, this.logger, (status, detail) => {
         this.logger.info(`processor ${status}: ${detail}`);
         this.emit({ type: 'processor', status, detail });
       });
@@ -103,7 +110,7 @@ export class Engine {
     const warm = this.warmStart(id, normalized);
     const runner = new StreamRunner(id, normalized, {
       processorUrl: this.processorUrl,
-      token: this.options.token ?? null,
+      token: this.writerToken,
       tuning: this.options.tuning ?? {},
       logger: this.logger,
       ...(this.options.tickWriter && { tickWriter: this.options.tickWriter }),
@@ -215,8 +222,11 @@ export class Engine {
     this.closed = true;
     clearInterval(this.statsTimer);
     await this.stopAll(flush);
-    await this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`));
-    await this.supervisor?.stop();
+    // Both flush BigQuery within their own shutdown budget: side by side, not one after the other.
+    await Promise.all([
+      this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`)),
+      this.supervisor?.stop()
+    ]);
     await this.logger.close();
   }
 

@@ -7,6 +7,7 @@ import { encodeMessage } from '../bridge/encode.js';
 import type { Tick } from '../bridge/protocol.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
+import { runIdentity, type RunIdentity } from '../persist/run.js';
 import type { TickWriter } from '../persist/types.js';
 import { openSource, type OpenedSource, type SourceCounts } from '../sources/index.js';
 import { HealthMeter, type StreamHealth } from './health.js';
@@ -46,6 +47,8 @@ export class StreamRunner {
   private lastPrice: number | null = null;
   private failure: StreamInfo['failure'] = null;
   private readonly startedAt = new Date().toISOString();
+  /** This run's id, source and dataset: sent in every hello, the local store's key. */
+  private readonly runInfo: RunIdentity;
   /** Resolves when the stream has ended, for whatever reason. */
   readonly done: Promise<void>;
 
@@ -54,6 +57,7 @@ export class StreamRunner {
     readonly request: StreamRequest,
     private readonly context: StreamContext
   ) {
+    this.runInfo = runIdentity(request);
     this.done = this.run();
   }
 
@@ -180,7 +184,8 @@ export class StreamRunner {
         symbols: source.symbols,
         timeframes: request.timeframes,
         mode: request.mode,
-        live: source.live
+        live: source.live,
+        ...this.runInfo
       },
       {
         candle: (candle) => {

@@ -1,6 +1,12 @@
-/** Replaces secrets (API keys, tokens) in log text before it is written or shown anywhere. */
+/** Replaces secrets (API keys, tokens, passwords in URLs) in log text before it is written or shown anywhere. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
+
+/** `redis://user:pass@host` → `redis://user:***@host` (any scheme). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***@');
+}
+
 export function secretRedactor(secrets: readonly (string | null | undefined)[]): (text: string) => string {
   const present = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4);
-  if (present.length === 0) return (text) => text;
-  return (text) => present.reduce((out, secret) => out.split(secret).join('***'), text);
+  return (text) => redactUrlCredentials(present.reduce((out, secret) => out.split(secret).join('***'), text));
 }

@@ -18,6 +18,8 @@ export interface RowFailure {
 export interface InsertClient {
   /** Inserts the rows of one table; resolves with the rows that failed, throws on a request error. */
   insert(dataset: string, table: string, rows: Row[]): Promise<RowFailure[]>;
+  /** The `insert_id` of every row the table holds (tabledata.list: no query cost). */
+  storedInsertIds?(dataset: string, table: string): Promise<Set<string>>;
 }
 
 /** A request-level error: `status` is the HTTP status, undefined for a network error. */
@@ -66,6 +68,11 @@ export class BigQueryClient implements InsertClient {
       created.push(`${dataset}.${spec.name}`);
     }
     return created;
+  }
+
+  async storedInsertIds(dataset: string, table: string): Promise<Set<string>> {
+    const [rows] = await this.bigquery.dataset(dataset).table(table).getRows({ selectedFields: 'insert_id', skipParsing: true, autoPaginate: true });
+    return new Set((rows as unknown as { f: { v: unknown }[] }[]).map((row) => String(row.f[0]?.v)));
   }
 
   async insert(dataset: string, table: string, rows: Row[]): Promise<RowFailure[]> {

@@ -5,7 +5,9 @@
  * is sent when `batchSize` rows are waiting, when the oldest waiting row is `batchTimeoutMs`
  * old, and at `close()`. One batch is in flight at a time; while BigQuery is down, rows wait
  * up to `maxBufferedRows`, and rows beyond that go straight to the dead-letter file, so memory
- * stays bounded and nothing is dropped silently.
+ * stays bounded and nothing is dropped silently. At `close()`, what is left is sent by
+ * `CLOSE_CONCURRENCY` requests at a time, each row retried until the shutdown budget
+ * (`closeTimeoutMs`) is spent; the last log line says what was left in the dead-letter file.
  */
 import { bigQueryConfigFromEnv } from './config.js';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,8 @@ import type { BigQueryConfig } from './config.js';
 import { TICK_TABLES, toRow, type Row } from './schema.js';
 import { RowSender } from './sender.js';
 import type { PersistLog, PersistStats, TickWriter } from './types.js';
+
+const CLOSE_CONCURRENCY = 4;
 
 export interface TickWriterOptions {
   /** Defaults to the official client on `config`; tests may pass their own. */
@@ -35,7 +39,11 @@ export class BigQueryTickWriter implements TickWriter {
   private buffer: SourceMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sender: RowSender | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private chain: Promise<void> = Promise.resolve(); // dead-lettering of the overflow
+  private readonly batches: Row[][] = [];
+  private workers = 0;
+  private maxWorkers = 1;
+  private idleWaiters: (() => void)[] = [];
   private queued = 0;
   private seq = 0;
   /** insertIds are `<run id>-<n>`: unique per row, identical across its retries. */
@@ -107,24 +115,42 @@ export class BigQueryTickWriter implements TickWriter {
 
   private enqueue(rows: Row[]): void {
     if (rows.length === 0) return;
-    const sender = this.sender as RowSender;
     this.queued += rows.length;
-    this.chain = this.chain.then(async () => {
-      const byTable = new Map<string, Row[]>();
-      for (const row of rows) {
-        const list = byTable.get(row.table);
-        if (list) list.push(row);
-        else byTable.set(row.table, [row]);
-      }
-      for (const [table, list] of byTable) {
-        try {
-          await sender.send(this.config.dataset, table, list);
-        } catch (error) {
-          this.failed(error as Error, list.length);
+    this.batches.push(rows);
+    this.startWorkers();
+  }
+
+  private startWorkers(): void {
+    while (this.workers < this.maxWorkers && this.batches.length > 0) {
+      this.workers++;
+      void this.work();
+    }
+  }
+
+  /** Sends queued batches one after the other (several workers at close). */
+  private async work(): Promise<void> {
+    const sender = this.sender as RowSender;
+    try {
+      for (let rows = this.batches.shift(); rows !== undefined; rows = this.batches.shift()) {
+        const byTable = new Map<string, Row[]>();
+        for (const row of rows) {
+          const list = byTable.get(row.table);
+          if (list) list.push(row);
+          else byTable.set(row.table, [row]);
         }
-        this.queued -= list.length;
+        for (const [table, list] of byTable) {
+          try {
+            await sender.send(this.config.dataset, table, list);
+          } catch (error) {
+            this.failed(error as Error, list.length);
+          }
+          this.queued -= list.length;
+        }
       }
-    });
+    } finally {
+      this.workers--;
+      if (this.workers === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   private failed(error: Error, rows: number): void {
@@ -133,6 +159,10 @@ export class BigQueryTickWriter implements TickWriter {
 
   /** Resolves when every batch handed over so far is written or dead-lettered. */
   async drain(): Promise<void> {
+    while (this.workers > 0 || this.batches.length > 0) {
+      this.startWorkers();
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
     let chain;
     do {
       chain = this.chain;
@@ -144,10 +174,14 @@ export class BigQueryTickWriter implements TickWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.sender) this.sender.deadline = Date.now() + this.config.retry.closeTimeoutMs;
+    this.maxWorkers = CLOSE_CONCURRENCY;
     this.flush();
     await this.drain();
+    await this.sender?.settle().catch((error: Error) => this.failed(error, this.sender?.rowsUncertain ?? 0));
     const s = this.stats();
-    this.log('info', `BigQuery: ${s.rowsWritten} rows written, ${s.rowsDeadLettered} dead-lettered${s.rowsDeadLettered ? ` (${s.deadLetterFile})` : ''}`);
+    const left = this.sender?.counters.rowsLeftAtShutdown ?? 0;
+    const budget = `${this.config.retry.closeTimeoutMs / 1000} s`;
+    this.log(s.rowsDeadLettered ? 'warning' : 'info', `BigQuery: ${s.rowsWritten} rows written, ${s.rowsDeadLettered} dead-lettered${s.rowsDeadLettered ? ` in ${s.deadLetterFile}${left ? ` (${left} still failing when the ${budget} shutdown budget was spent)` : ''}; resend with \`tickbridge bq-replay ${s.deadLetterFile}\`` : ''}`);
   }
 
   stats(): PersistStats {
@@ -156,7 +190,7 @@ export class BigQueryTickWriter implements TickWriter {
       target: this.target,
       rowsWritten: counters.rowsWritten,
       rowsDeadLettered: counters.rowsDeadLettered,
-      rowsPending: this.buffer.length + this.queued,
+      rowsPending: this.buffer.length + this.queued + (this.sender?.rowsUncertain ?? 0),
       retries: counters.retries,
       deadLetterFile: this.config.deadLetterFile
     };

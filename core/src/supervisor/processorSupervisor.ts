@@ -28,6 +28,8 @@ export interface ProcessorLaunch {
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
+/** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to 30 s at shutdown. */
+const BIGQUERY_STOP_GRACE_MS = 35_000;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
@@ -77,7 +79,8 @@ export class ProcessorSupervisor {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      const bigQuery = Boolean(this.launch.env?.GCP_PROJECT_ID ?? process.env.GCP_PROJECT_ID);
+      const timer = setTimeout(() => child.kill('SIGKILL'), bigQuery ? BIGQUERY_STOP_GRACE_MS : STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     }

@@ -54,3 +54,16 @@ export class FakeBigQuery {
     clearTimeout(timer);
   }
 }
+
+/** One line of a tick dead-letter file: a BTCUSDT trade with insertId `<prefix>-<i>`. */
+export function deadLetterTrade(prefix: string, i: number) {
+  const insertId = `${prefix}-${i}`;
+  return {
+    dataset: 'market_data_streaming',
+    table: 'trades',
+    insertId,
+    row: { exchange: 'binance', symbol: 'BTCUSDT', timestamp: '2024-08-08T23:54:00.000001Z', local_timestamp: '2024-08-08T23:54:00.1Z', insert_id: insertId, id: null, price: 1 + i, amount: 1, side: 'buy' },
+    error: '500: injected',
+    failedAt: '2024-08-08T23:55:00.000Z'
+  };
+}

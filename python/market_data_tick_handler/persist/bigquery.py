@@ -15,7 +15,12 @@ Same rules as the engine's tick writer (core/src/persist/sender.ts):
 - 408/429/5xx and network errors retry the request, transient row errors retry the row, with
   capped exponential backoff and full jitter; what still fails (or is refused for good) is
   appended to ``<log dir>/bigquery-candles.dead-letter.ndjson``, which
-  ``tickbridge bq-replay`` sends again.
+  ``tickbridge bq-replay`` sends again;
+- only rows BigQuery did not take go there: rows whose last attempt failed ambiguously (408, 429,
+  5xx, no answer: they may be stored) are held, and the table's ``insert_id`` column is read
+  once (``list_rows``, no query cost) to dead-letter only those it lacks;
+- at shutdown, rows are retried until ``close_timeout_s`` is spent (whatever their attempts),
+  ``CLOSE_CONCURRENCY`` requests at a time, and the last log line says what was left.
 
 The client is synchronous: requests and backoff sleeps run in one worker thread; ``write``
 only appends to a list.
@@ -46,6 +51,9 @@ TABLE = "candles"
 DEAD_LETTER_NAME = "bigquery-candles.dead-letter.ndjson"
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 TRANSIENT_REASONS = frozenset({"backendError", "internalError", "rateLimitExceeded", "timeout", "stopped"})
+CLOSE_CONCURRENCY = 4
+MAX_UNCERTAIN = 20_000
+"""Uncertain rows held before they are settled (one read of the table's insert_id column)."""
 
 
 class BigQueryConfigError(Exception):
@@ -211,6 +219,8 @@ class BigQueryPersister:
         self.rows_written = 0
         self.rows_dead_lettered = 0
         self.retries = 0
+        self.rows_left_at_shutdown = 0
+        self._uncertain: list[tuple[tuple[str, dict[str, Any]], str, bool]] = []  # row, error, out of time
         self._sleep = sleep
         self._buffer: list[tuple[str, dict[str, Any]]] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bigquery")
@@ -286,16 +296,26 @@ class BigQueryPersister:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
+        loop = asyncio.get_running_loop()
+        batches = [self._buffer[i:i + self.settings.batch_size]
+                   for i in range(0, len(self._buffer), self.settings.batch_size)]
+        self._buffer = []
+        with ThreadPoolExecutor(max_workers=CLOSE_CONCURRENCY, thread_name_prefix="bigquery-close") as pool:
+            await asyncio.gather(*(loop.run_in_executor(pool, self._send, batch) for batch in batches))
+        await loop.run_in_executor(self._executor, self._settle)
         self._executor.shutdown(wait=True)
-        log.info("BigQuery: %d candles written, %d dead-lettered%s", self.rows_written,
-                 self.rows_dead_lettered,
-                 f" ({self.settings.dead_letter_file})" if self.rows_dead_lettered else "")
+        left = (f" ({self.rows_left_at_shutdown} still failing when the {self.settings.close_timeout_s:g} s "
+                "shutdown budget was spent)" if self.rows_left_at_shutdown else "")
+        (log.warning if self.rows_dead_lettered else log.info)(
+            "BigQuery: %d candles written, %d dead-lettered%s", self.rows_written, self.rows_dead_lettered,
+            f" in {self.settings.dead_letter_file}{left}; resend with `tickbridge bq-replay "
+            f"{self.settings.dead_letter_file}`" if self.rows_dead_lettered else "")
 
     # ---- worker thread --------------------------------------------------------------------
 
     def _send(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
         pending = list(rows)
+        maybe_stored: set[str] = set()  # rows of a failed request: BigQuery may hold them
         attempt = 0
         while pending:
             attempt += 1
@@ -312,6 +332,7 @@ class BigQueryPersister:
                 if status is not None and status not in RETRY_STATUS:
                     self._dead_letter(pending, last_error)
                     return
+                maybe_stored.update(rid for rid, _ in pending)
                 retry = pending
             else:
                 failed: set[int] = set()
@@ -333,14 +354,47 @@ class BigQueryPersister:
                     self._dead_letter([row], message)
             if not retry:
                 return
-            ceiling = min(self.settings.max_delay_s, self.settings.base_delay_s * 2 ** (attempt - 1))
+            ceiling = min(self.settings.max_delay_s, self.settings.base_delay_s * 2 ** min(attempt - 1, 30))
             delay = ceiling * (0.5 + random.random() / 2)
-            if attempt >= self.settings.max_attempts or time.monotonic() + delay > self._deadline:
-                self._dead_letter(retry, f"gave up after {attempt} attempts: {last_error}")
+            closing = self._deadline != float("inf")
+            out_of_time = time.monotonic() + delay > self._deadline
+            if (attempt >= self.settings.max_attempts and not closing) or out_of_time:
+                why = "shutdown budget spent" if out_of_time else "gave up"
+                error = f"{why} after {attempt} attempts: {last_error}"
+                certain = [row for row in retry if row[0] not in maybe_stored]
+                with self._file_lock:
+                    self._uncertain.extend((row, error, out_of_time) for row in retry if row[0] in maybe_stored)
+                    settle = len(self._uncertain) >= MAX_UNCERTAIN
+                if certain:
+                    self.rows_left_at_shutdown += len(certain) if out_of_time else 0
+                    self._dead_letter(certain, error)
+                if settle:
+                    self._settle()
                 return
             self.retries += len(retry)
             self._sleep(delay)
             pending = retry
+
+    def _settle(self) -> None:
+        """Uncertain rows: those the table holds count as written, the rest are dead-lettered."""
+        with self._file_lock:
+            held, self._uncertain = self._uncertain, []
+        if not held:
+            return
+        try:
+            from google.cloud.bigquery import SchemaField
+
+            stored = {row["insert_id"] for row in self.client.list_rows(
+                self.table, selected_fields=[SchemaField("insert_id", "STRING")])}
+        except Exception as exc:  # noqa: BLE001 - cannot tell: every one goes to the file
+            log.warning("BigQuery: cannot read %s to check %d uncertain candles (%s)", self.table, len(held), exc)
+            stored = set()
+        for (rid, row), error, out_of_time in held:
+            if rid in stored:
+                self.rows_written += 1
+            else:
+                self.rows_left_at_shutdown += 1 if out_of_time else 0
+                self._dead_letter([(rid, row)], error)
 
     def _dead_letter(self, rows: Sequence[tuple[str, dict[str, Any]]], error: str) -> None:
         failed_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

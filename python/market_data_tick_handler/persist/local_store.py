@@ -1,131 +1,175 @@
 """The local store: closed candles in one SQLite file, no server and no account.
 
 Why SQLite: it ships with Python (no dependency), a single file is easy to copy, and every
-tool reads it: ``sqlite3`` on the command line, ``pandas.read_sql``, ``polars.read_database``,
-DuckDB (``ATTACH 'candles.sqlite' (TYPE sqlite)``). The file is in WAL mode, so readers query
-it while the processor writes. A candle is keyed by ``(exchange, symbol, timeframe, start)``
-and written with ``INSERT OR REPLACE``: a replay or a restarted processor never duplicates rows.
+tool reads it (``sqlite3``, pandas, polars, DuckDB). WAL mode: readers query it while the
+processor writes. Schema v2 (``store_schema``, docs/persistence.md): every row carries its
+run and source; runs never overwrite each other; a finite dataset run again replaces itself.
 
-Table ``candles``: ``exchange, symbol, timeframe, start, "end"`` (ISO-8601 UTC text, which
-sorts in time order), ``open, high, low, close, volume, buy_volume, sell_volume, trades,
-vwap, gap`` and one REAL column per feature (``spread_bps``, ``obi_5``, ...; a feature seen
-for the first time adds its column).
-
-Writes stay off the event loop: ``write`` appends to a buffer; a task hands the buffer to
-one worker thread every ``flush_interval_s`` (or sooner when ``batch_rows`` are waiting);
-``aclose`` writes the rest.
+Durability: ``write`` only queues a row; ``commit`` writes every queued row in one transaction
+(in a worker thread) and returns once SQLite has committed it. Engine sessions call ``commit``
+before each ack, so an ack never runs ahead of the store. A commit that fails is retried with
+backoff for ``retry_budget_s`` (status ``degraded``); then the store is ``failed`` and
+``commit`` raises ``StoreFailed``. Rows that were never stored are counted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import re
+import os
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from .store_schema import CANDLE_BASE_NAMES, ensure_schema, is_feature_column, quote
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "candles.sqlite"
 
-BASE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("exchange", "TEXT NOT NULL"), ("symbol", "TEXT NOT NULL"), ("timeframe", "TEXT NOT NULL"),
-    ("start", "TEXT NOT NULL"), ("end", "TEXT NOT NULL"),
-    ("open", "REAL"), ("high", "REAL"), ("low", "REAL"), ("close", "REAL"),
-    ("volume", "REAL"), ("buy_volume", "REAL"), ("sell_volume", "REAL"),
-    ("trades", "INTEGER"), ("vwap", "REAL"), ("gap", "INTEGER"),
-)
-_BASE_NAMES = tuple(name for name, _ in BASE_COLUMNS)
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+@dataclass(frozen=True)
+class Run:
+    """One engine run (``runs`` table)."""
+
+    run_id: str
+    source: str
+    exchange: str
+    symbols: tuple[str, ...]
+    dataset: str | None
+    started_at: str
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"'
+class StoreFailed(Exception):
+    """The store cannot be written and gave up retrying; the message says why."""
+
+
+class _Deleted(Exception):
+    pass
+
+
+StatusListener = Callable[[str, str], None]
+"""Called with ``(status, reason)`` when the store turns ``ok``, ``degraded`` or ``failed``."""
 
 
 class LocalStore:
-    """``Persister`` writing closed candles to ``<directory>/candles.sqlite``."""
-
-    def __init__(self, directory: Path | str, *, flush_interval_s: float = 1.0,
-                 batch_rows: int = 1000) -> None:
+    def __init__(self, directory: Path | str, *, retry_budget_s: float = 30.0) -> None:
         self.path = Path(directory) / FILE_NAME
-        self.flush_interval_s = flush_interval_s
-        self.batch_rows = batch_rows
+        self.retry_budget_s = retry_budget_s
+        self.status = "ok"
+        self.reason = ""
         self.rows_written = 0
-        self._buffer: list[dict[str, Any]] = []
+        self.rows_not_stored = 0
+        self.listeners: list[StatusListener] = []
+        self._pending: list[tuple[Run, dict[str, Any]]] = []
+        self._runs_stored: set[str] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-store")
+        self._lock = asyncio.Lock()
         self._db: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
         self._columns: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
-        self._closed = False
-        self._failed = False
-        log.info("persist: closed candles go to the local store %s", self.path)
 
     # ---- event loop side ------------------------------------------------------------------
 
-    def write(self, candle: dict[str, Any]) -> None:
-        if self._closed:
-            return
-        self._buffer.append(candle)
-        if self._task is None:
-            self._wake = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        if len(self._buffer) >= self.batch_rows and self._wake is not None:
-            self._wake.set()
-
-    async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Writes the buffered candles now (in the worker thread)."""
-        if not self._buffer:
-            return
-        rows, self._buffer = self._buffer, []
-        loop = asyncio.get_running_loop()
+    def open(self) -> None:
+        """Creates (or migrates) the store now; raises ``StoreFailed`` naming the problem."""
         try:
-            await loop.run_in_executor(self._executor, self._write_rows, rows)
-        except Exception as exc:  # noqa: BLE001 - a storage error must not stop the processor
-            if not self._failed:
-                log.error("local store %s: cannot write candles (%s); they are dropped", self.path, exc)
-            self._failed = True
-        else:
-            if self._failed:
-                log.info("local store %s: writing again", self.path)
-            self._failed = False
+            self._open()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreFailed(f"cannot open the local store {self.path}: {exc}") from None
+        log.info("persist: closed candles go to the local store %s", self.path)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def write(self, run: Run, candle: dict[str, Any]) -> None:
+        """Queues one closed candle of ``run``; ``commit`` stores it."""
+        if self.status == "failed":
+            self.rows_not_stored += 1
+            return
+        self._pending.append((run, candle))
+
+    async def commit(self) -> None:
+        """Returns once every row queued so far is committed; raises ``StoreFailed``."""
+        async with self._lock:
+            if self.status == "failed":
+                raise StoreFailed(self.reason)
+            count = len(self._pending)
+            if count == 0:
+                return
+            rows = self._pending[:count]
+            loop = asyncio.get_running_loop()
+            deadline: float | None = None
+            delay = 0.1
+            while True:
+                try:
+                    await loop.run_in_executor(self._executor, self._write_rows, rows)
+                    break
+                except _Deleted as exc:
+                    self._fail(str(exc))
+                except (sqlite3.Error, OSError) as exc:
+                    reason = f"cannot write {self.path}: {exc}"
+                    if deadline is None:
+                        deadline = time.monotonic() + self.retry_budget_s
+                        self._set_status("degraded", reason)
+                    if time.monotonic() >= deadline:
+                        self._fail(f"{reason} (still failing after {self.retry_budget_s:g} s)")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+            del self._pending[:count]
+            self.rows_written += count
+            if self.status == "degraded":
+                self._set_status("ok", f"writing {self.path} again")
 
     async def aclose(self) -> None:
-        self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
+        """Commits what is queued (within the retry budget) and closes the file."""
+        try:
+            await self.commit()
+        except StoreFailed:
+            pass
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close_db)
         self._executor.shutdown(wait=True)
+        if self.rows_not_stored:
+            log.error("local store %s: %d closed candles were not stored", self.path, self.rows_not_stored)
+
+    def _fail(self, reason: str) -> None:
+        self.rows_not_stored += len(self._pending)
+        self._pending.clear()
+        self._set_status("failed", reason)
+        raise StoreFailed(reason)
+
+    def _set_status(self, status: str, reason: str) -> None:
+        self.status, self.reason = status, reason
+        # The server tells the engines itself (``local`` keeps it out of the log forwarding).
+        (log.info if status == "ok" else log.error)("local store %s: %s", status, reason,
+                                                     extra={"local": True})
+        for listener in self.listeners:
+            listener(status, reason)
 
     # ---- worker thread --------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            columns = ", ".join(f"{_quote(n)} {t}" for n, t in BASE_COLUMNS)
-            db.execute(f"CREATE TABLE IF NOT EXISTS candles ({columns}, "
-                       "PRIMARY KEY (exchange, symbol, timeframe, start))")
-            db.commit()
+            db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a commit survives a crash of this process (kill -9); only
+                # a power loss or OS crash can undo the last commits.
+                db.execute("PRAGMA synchronous=NORMAL")
+                ensure_schema(db)
+            except BaseException:
+                db.close()
+                raise
             self._columns = {row[1] for row in db.execute("PRAGMA table_info(candles)")}
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
             self._db = db
         return self._db
 
@@ -134,30 +178,60 @@ class LocalStore:
             self._db.close()
             self._db = None
 
-    def _write_rows(self, candles: list[dict[str, Any]]) -> None:
+    def _check_not_deleted(self) -> None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stat = None
+        if stat is None or (stat.st_dev, stat.st_ino) != self._identity:
+            raise _Deleted(f"the store file {self.path} was deleted or replaced while in use: the "
+                           "candles stored in it before are gone, and new ones cannot be added to it")
+
+    def _write_rows(self, rows: list[tuple[Run, dict[str, Any]]]) -> None:
         db = self._open()
-        features: list[str] = []
-        for candle in candles:
-            for name in candle.get("features") or ():
-                if name not in self._columns and name not in features and _IDENTIFIER.match(name) \
-                        and name not in _BASE_NAMES:
-                    features.append(name)
-        for name in features:
-            db.execute(f"ALTER TABLE candles ADD COLUMN {_quote(name)} REAL")
-            self._columns.add(name)
-        feature_names = sorted(self._columns.difference(_BASE_NAMES))
-        names = list(_BASE_NAMES) + feature_names
-        sql = (f"INSERT OR REPLACE INTO candles ({', '.join(map(_quote, names))}) "
+        self._check_not_deleted()
+        new_features = sorted({name for _, c in rows for name in (c.get("features") or ())
+                               if name not in self._columns and is_feature_column(name)})
+        feature_names = sorted(n for n in self._columns.union(new_features) if is_feature_column(n))
+        names = list(CANDLE_BASE_NAMES) + feature_names
+        sql = (f"INSERT OR REPLACE INTO candles ({', '.join(map(quote, names))}) "
                f"VALUES ({', '.join('?' * len(names))})")
-        rows = []
-        for c in candles:
+        values = []
+        runs: dict[str, Run] = {}
+        for run, c in rows:
+            runs[run.run_id] = run
             f = c.get("features") or {}
-            rows.append((c["exchange"], c["symbol"], c["timeframe"], c["start"], c["end"],
-                         c["open"], c["high"], c["low"], c["close"], c["volume"],
-                         c["buy_volume"], c["sell_volume"], c["trades"], c["vwap"],
-                         1 if c.get("gap") else 0, *(f.get(n) for n in feature_names)))
-        with db:
-            db.executemany(sql, rows)
+            values.append((c["exchange"], c["symbol"], c["timeframe"], run.source, run.run_id,
+                           c["start"], c["end"], c["open"], c["high"], c["low"], c["close"],
+                           c["volume"], c["buy_volume"], c["sell_volume"], c["trades"], c["vwap"],
+                           1 if c.get("gap") else 0, 1 if c.get("partial") else 0,
+                           *(f.get(n) for n in feature_names)))
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in new_features:
+                db.execute(f"ALTER TABLE candles ADD COLUMN {quote(name)} REAL")
+            for run in runs.values():
+                if run.run_id not in self._runs_stored:
+                    _begin_run(db, run)
+            db.executemany(sql, values)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._columns.update(new_features)
+        self._runs_stored.update(runs)
         if self.rows_written == 0:
-            log.info("local store: first %d closed candles written to %s", len(rows), self.path)
-        self.rows_written += len(rows)
+            log.info("local store: first %d closed candles written to %s", len(values), self.path)
+
+
+def _begin_run(db: sqlite3.Connection, run: Run) -> None:
+    """Records ``run``; a finite dataset run again replaces the earlier runs of that dataset."""
+    if run.dataset is not None:
+        earlier = "SELECT run_id FROM runs WHERE source = ? AND exchange = ? AND dataset = ? AND run_id != ?"
+        key = (run.source, run.exchange, run.dataset, run.run_id)
+        db.execute(f"DELETE FROM candles WHERE run_id IN ({earlier})", key)
+        db.execute(f"DELETE FROM runs WHERE run_id IN ({earlier})", key)
+    db.execute("INSERT OR IGNORE INTO runs (run_id, source, exchange, symbols, dataset, started_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               (run.run_id, run.source, run.exchange, json.dumps(list(run.symbols)), run.dataset,
+                run.started_at))

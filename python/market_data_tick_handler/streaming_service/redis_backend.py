@@ -31,6 +31,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..redact import redact_url
+
 log = logging.getLogger(__name__)
 
 PREFIX = "tickbridge"
@@ -62,6 +64,7 @@ class RedisPublisher:
     def __init__(self, url: str, *, maxlen: int = DEFAULT_MAXLEN, queue_limit: int = 100_000,
                  batch: int = 500, retry_initial_s: float = 0.2, retry_max_s: float = 5.0) -> None:
         self.url = url
+        self.label = redact_url(url)  # what logs show: no password
         self.maxlen = maxlen
         self.batch = batch
         self.retry_initial_s = retry_initial_s
@@ -128,7 +131,7 @@ class RedisPublisher:
                 delay = min(delay * 2, self.retry_max_s)
                 continue
             except RedisError as exc:  # a rejected command: drop the batch, keep going
-                log.error("redis %s: command failed (%s); %d events dropped", self.url, exc, len(items))
+                log.error("redis %s: command failed (%s); %d events dropped", self.label, exc, len(items))
             for _ in items:
                 self._queue.popleft()
             delay = self.retry_initial_s
@@ -136,14 +139,14 @@ class RedisPublisher:
             if self._down:
                 self._down = False
                 log.warning("redis %s: reconnected; resuming delivery (%d events dropped during the outage)",
-                            self.url, self.dropped)
+                            self.label, self.dropped)
 
     def _outage(self, exc: BaseException) -> None:
         self.connected = False
         if not self._down:
             self._down = True
             log.warning("redis %s unreachable (%s): serving from memory, retrying in the background",
-                        self.url, exc)
+                        self.label, exc)
 
     async def _send(self, items: list[tuple[dict[str, Any], bytes]]) -> None:
         pipe = self._client.pipeline(transaction=False)
@@ -207,7 +210,7 @@ async def read_candles(url: str, *, exchange: str, symbol_key: str, timeframes: 
                             yield event
         except _OUTAGE_ERRORS as exc:
             if not is_closed():
-                log.info("LiveFeatureStream redis %s: connection lost (%s); retrying in %.2fs", url, exc, delay)
+                log.info("LiveFeatureStream redis %s: connection lost (%s); retrying in %.2fs", redact_url(url), exc, delay)
         finally:
             await client.aclose()
         if is_closed():
