@@ -1,5 +1,9 @@
 /** The features table: the latest value of each feature and a sparkline of its recent bars. */
+import featuresMarkdown from '../../docs/features.md';
+import { featureTooltip, parseFeatureDocs } from '../shared/featureDocs.js';
 import type { Bar } from '../shared/messages.js';
+
+const DOCS = parseFeatureDocs(featuresMarkdown);
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SPARK_BARS = 40;
@@ -48,7 +52,10 @@ export class FeaturesTable {
         const tr = document.createElement('tr');
         tr.dataset.feature = name;
         const label = document.createElement('td');
+        label.className = 'name';
         label.textContent = name;
+        label.title = featureTooltip(name, DOCS[name]);
+        tr.title = label.title;
         const value = document.createElement('td');
         value.className = 'num';
         value.textContent = '—';
