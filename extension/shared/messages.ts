@@ -3,8 +3,6 @@
  * Plain data only (it crosses postMessage); no imports from `vscode` or the DOM.
  */
 
-import type { PlaybackState, StreamHealth } from '../../core/index.js';
-
 export type LogLevelName = 'debug' | 'info' | 'warning' | 'error';
 
 export interface Bar {
@@ -22,6 +20,8 @@ export interface Bar {
 export interface StreamView {
   readonly id: string;
   readonly label: string;
+  /** live, demo, replay, file or csv */
+  readonly source: string;
   readonly status: string;
   readonly detail: string;
   readonly active: boolean;
@@ -30,10 +30,30 @@ export interface StreamView {
   readonly candles: number;
   readonly lastPrice: number | null;
   readonly timeframes: readonly string[];
-  /** Pipeline health (docs/events.md, "health"). */
-  readonly health: StreamHealth;
+  /** Pipeline health (docs/events.md, "health"; the engine's StreamHealth). */
+  readonly health: HealthView;
   /** replay, file and csv streams: the replay controls' state; null for live and demo. */
-  readonly playback: PlaybackState | null;
+  readonly playback: PlaybackView | null;
+}
+
+/** StreamHealth as plain data (this file imports nothing of core). */
+export interface HealthView {
+  readonly lagP50Ms: number | null;
+  readonly lagP99Ms: number | null;
+  readonly windowFill: number;
+  readonly backpressurePauses: number;
+  readonly reconnects: number;
+  readonly gaps: number;
+  readonly late: number | null;
+  readonly skipped: number;
+  readonly messagesPerSecond: number;
+  readonly warning: 'stalled' | 'lagging' | 'backpressure' | 'reconnecting' | null;
+}
+
+export interface PlaybackView {
+  readonly paused: boolean;
+  readonly speed: 'max' | number;
+  readonly stepping: boolean;
 }
 
 /** A replay control the monitor's buttons send (Engine.controlStream). */

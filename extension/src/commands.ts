@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { isReplayControl, type StreamView } from '../shared/messages.js';
 import { readConfig } from './config.js';
+import { streamPickDescription } from './presentation.js';
 import type { EngineHost } from './engineHost.js';
 import { PythonSetupError } from './pythonEnv.js';
 import { buildRequest, chooseStream, type PickItem, type StartUi } from './startFlow.js';
@@ -63,7 +64,20 @@ async function pickActiveStream(host: EngineHost, action: string): Promise<strin
     if (ids.length === 0) void vscode.window.showInformationMessage('Tickbridge: no stream is running.');
     return ids[0];
   }
-  return vscode.window.showQuickPick(ids, { title: `Tickbridge: ${action}` });
+  const items = ids.flatMap((id) => {
+    const view = host.store.stream(id);
+    return view ? [{ label: id, description: streamPickDescription(view), id }] : [];
+  });
+  return (await vscode.window.showQuickPick(items, { title: `Tickbridge: ${action}`, matchOnDescription: true }))?.id;
+}
+
+/** Starts a stream; the first start prepares Python (up to ~30 s) under a progress notification. */
+async function startWithProgress(host: EngineHost, request: Parameters<EngineHost['start']>[0]): Promise<string> {
+  if (host.running) return host.start(request);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Tickbridge: preparing Python and starting the processor (the first start takes up to a minute)…' },
+    () => host.start(request)
+  );
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -81,7 +95,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const choices = await chooseStream(config, quickPickUi, context.globalState);
         if (!choices) return;
         const apiKey = await context.secrets.get(API_KEY_SECRET);
-        const id = await host.start(buildRequest(choices, config, apiKey));
+        const id = await startWithProgress(host, buildRequest(choices, config, apiKey));
         output.info(`started ${id}`);
         vscode.window.setStatusBarMessage(`Tickbridge: started ${id}`, 4000);
       })

@@ -45,7 +45,7 @@ export function monitorHtml({ cspSource, scriptUri, styleUri, nonce }: HtmlParts
   <main class="layout">
     <section class="panel chart-panel" aria-label="Candles">
       <div id="candle-chart" data-testid="candle-chart" data-candles="0"></div>
-      <div id="chart-empty" class="empty">Start a stream to see candles.</div>
+      <div id="chart-empty" data-testid="chart-empty" class="empty">No stream yet. Start one with “Start stream…”, or right-click a capture in the Explorer: “Tickbridge: Stream This Capture”.</div>
     </section>
     <section class="panel features-panel" aria-label="Features">
       <h2>Features <span id="features-caption" class="caption"></span></h2>
@@ -57,6 +57,7 @@ export function monitorHtml({ cspSource, scriptUri, styleUri, nonce }: HtmlParts
     <section class="panel logs-panel" aria-label="Logs">
       <h2>Logs <input id="log-filter" data-testid="log-filter" type="search" placeholder="Filter" aria-label="Filter logs"></h2>
       <div id="log-view" data-testid="log-view" role="log" aria-live="polite"></div>
+      <div id="log-empty" data-testid="log-empty" class="log-empty" hidden></div>
     </section>
   </main>
   <script nonce="${nonce}" src="${scriptUri}"></script>

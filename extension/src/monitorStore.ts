@@ -44,6 +44,7 @@ export function toStreamView(info: StreamInfo): StreamView {
   return {
     id: info.id,
     label: streamLabel(info),
+    source: info.request.source,
     status: info.status,
     detail: info.detail,
     active: ACTIVE_STATUSES.has(info.status),
@@ -85,6 +86,8 @@ export class MonitorStore {
         return { kind: 'streams' };
       case 'stats':
         this.messagesPerSecond = event.stats.messagesPerSecond;
+        // the processor's first status event may precede the subscription: stats always say it
+        this.processor = event.stats.processor?.status ?? this.processor;
         return { kind: 'streams' };
       case 'processor':
         this.processor = event.status;

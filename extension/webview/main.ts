@@ -36,7 +36,7 @@ const logFilter = byId<HTMLInputElement>('log-filter');
 
 const chart = new CandleChart(byId('candle-chart'));
 const features = new FeaturesTable(byId<HTMLTableElement>('features-table').tBodies[0]!, byId('features-caption'));
-const logs = new LogView(byId('log-view'));
+const logs = new LogView(byId('log-view'), byId('log-empty'));
 
 let persisted: WebviewPersistedState = vscode.getState() ?? { selected: null, timeframe: null, logFilter: '' };
 let streams: readonly StreamView[] = [];
@@ -73,6 +73,7 @@ function rate(perSecond: number): string {
 function renderStreams(totals: Totals): void {
   options(streamSelect, streams.map((s) => ({ value: s.id, label: `${s.label} (${s.status})` })), persisted.selected);
   const current = streams.find((s) => s.id === persisted.selected);
+  logs.setScope(persisted.selected, streams.map((s) => s.id));
   status.dataset.status = current?.status ?? 'none';
   status.textContent = current
     ? `${current.status}${current.active ? ` · ${rate(current.messagesPerSecond)} msg/s` : ''} · ${current.messages.toLocaleString('en-US')} msgs · ${current.candles} closed candles`
