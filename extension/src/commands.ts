@@ -72,7 +72,7 @@ async function pickActiveStream(host: EngineHost, action: string): Promise<strin
 }
 
 /** Starts a stream; the first start prepares Python (up to ~30 s) under a progress notification. */
-async function startWithProgress(host: EngineHost, request: Parameters<EngineHost['start']>[0]): Promise<string> {
+export async function startWithProgress(host: EngineHost, request: Parameters<EngineHost['start']>[0]): Promise<string> {
   if (host.running) return host.start(request);
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Tickbridge: preparing Python and starting the processor (the first start takes up to a minute)…' },
