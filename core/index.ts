@@ -6,6 +6,8 @@ export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus 
 export type { HealthWarning, StreamHealth } from './src/engine/health.js';
 export { PLAYBACK_SPEEDS, nextSpeed, type PlaybackControl } from './src/engine/playback.js';
 export type { PlaybackState } from './src/sources/index.js';
+export { STREAM_STATUSES, isActive, type StatusEntry } from './src/contract/vocabulary.js';
+export { fieldProblem, validateRequest, type RequestField } from './src/engine/validate.js';
 export { DEFAULT_TIMEFRAMES, parseTimeframes, timeframeSeconds } from './src/engine/timeframes.js';
 export type { Candle, FeatureName, ProcessorStats, StreamMode } from './src/bridge/protocol.js';
 export { FEATURE_NAMES } from './src/bridge/protocol.js';

@@ -4,19 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from './helpers/cli.js';
+import { CLI, freePort } from './helpers/cli.js';
 import { until } from './helpers/until.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The seed README's curl health check, byte for byte, over a raw socket. */
 function upgradeRequest(port: number, key: string): Promise<string> {
@@ -71,7 +63,7 @@ test('start --source demo: health checks answer, both logs grow, Ctrl-C stops ev
   } finally {
     child.kill('SIGINT');
   }
-  assert.equal(await exited, 0, output);
+  assert.equal(await exited, 130, output); // Ctrl-C: 130 (docs/events.md, Exit codes)
   const left = spawnSync('pgrep', ['-f', `market_data_tick_handler.*--port ${port}`]).stdout.toString().trim();
   assert.equal(left, '', 'no processor left running');
 });

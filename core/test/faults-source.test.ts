@@ -38,7 +38,7 @@ test('a dropped and a stalled exchange connection: reconnect, gap-marked candles
   // 1. The exchange drops every connection.
   const gapsBefore = candles.filter((c) => c.gap).length;
   demo.dropConnections();
-  await until(() => statuses.includes('source-reconnecting'), 10_000);
+  await until(() => statuses.includes('reconnecting'), 10_000);
   const droppedAt = Date.now();
   await until(() => rate() > steadyRate / 2 && statuses.at(-1) === 'running', 15_000);
   assert.ok(Date.now() - droppedAt <= 15_000, 'messages/s recovered within 15 s');
@@ -46,10 +46,10 @@ test('a dropped and a stalled exchange connection: reconnect, gap-marked candles
 
   // 2. The exchange stalls without closing. tardis-dev checks for silence every 10 s, so a
   //    stall is noticed after 10–20 s; it then reconnects.
-  const reconnectsBefore = statuses.filter((s) => s === 'source-reconnecting').length;
+  const reconnectsBefore = statuses.filter((s) => s === 'reconnecting').length;
   const gapsAfterDrop = candles.filter((c) => c.gap).length;
   demo.stall(25_000);
-  await until(() => statuses.filter((s) => s === 'source-reconnecting').length > reconnectsBefore, 30_000);
+  await until(() => statuses.filter((s) => s === 'reconnecting').length > reconnectsBefore, 30_000);
   const stallDetected = Date.now();
   await until(() => rate() > steadyRate / 2 && statuses.at(-1) === 'running', 15_000);
   assert.ok(Date.now() - stallDetected <= 15_000, 'messages/s recovered within 15 s of the reconnect');

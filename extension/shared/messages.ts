@@ -67,6 +67,8 @@ export interface Totals {
   readonly running: number;
   readonly messagesPerSecond: number;
   readonly processor: string;
+  /** The newest stream that is failed, stalled or reconnecting: `id status: detail`. */
+  readonly attention?: { readonly status: string; readonly text: string } | null;
 }
 
 export interface LogLine {

@@ -5,7 +5,7 @@
  * No `vscode` here: the engine factory is injected, so tests drive it with a fake engine.
  */
 import type { Engine, EngineEvent, PlaybackControl, StreamRequest } from '../../core/index.js';
-import { FEATURE_NAMES } from '../../core/index.js';
+import { FEATURE_NAMES, validateRequest } from '../../core/index.js';
 import { MonitorStore, type StoreChange } from './monitorStore.js';
 
 export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'controlStream' | 'stopAll' | 'listStreams' | 'close'>;
@@ -35,6 +35,7 @@ export class EngineHost {
 
   /** Starts a stream (and the engine with its processor when needed); returns the stream id. */
   async start(request: StreamRequest): Promise<string> {
+    validateRequest(request); // a wrong setting (e.g. tickbridge.timeframes) is said before Python starts
     const engine = await this.ensureEngine();
     const id = engine.startStream(request);
     this.store.refreshStreams(engine.listStreams());

@@ -3,13 +3,11 @@
  * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
  * engine events and reads snapshots for the monitor, the tree and the status bar.
  */
-import { PLAYBACK_SPEEDS, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
+import { PLAYBACK_SPEEDS, isActive, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
 export { upsertBar };
-
-export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['starting', 'running', 'source-reconnecting']);
 
 export interface StoreLimits {
   readonly barsPerTimeframe: number;
@@ -47,7 +45,7 @@ export function toStreamView(info: StreamInfo): StreamView {
     source: info.request.source,
     status: info.status,
     detail: info.detail,
-    active: ACTIVE_STATUSES.has(info.status),
+    active: isActive(info.status),
     messages: info.messages,
     messagesPerSecond: info.messagesPerSecond,
     candles: info.candles,
@@ -57,6 +55,13 @@ export function toStreamView(info: StreamInfo): StreamView {
     playback: info.playback ?? null
   };
 }
+
+/** The newest stream a user should look at (failed, stalled, reconnecting), or null. */
+function needsAttention(views: readonly StreamView[]): Totals['attention'] {
+  const view = [...views].reverse().find((v) => ATTENTION.has(v.status));
+  return view ? { status: view.status, text: `${view.id} ${view.status}: ${view.detail}` } : null;
+}
+const ATTENTION: ReadonlySet<string> = new Set(['failed', 'stalled', 'reconnecting']);
 
 export class MonitorStore {
   private readonly streams = new Map<string, StreamInfo>();
@@ -131,7 +136,8 @@ export class MonitorStore {
     return {
       running: views.filter((view) => view.active).length,
       messagesPerSecond: views.some((view) => view.active) ? this.messagesPerSecond : 0,
-      processor: this.processor
+      processor: this.processor,
+      attention: needsAttention(views)
     };
   }
 

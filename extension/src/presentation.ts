@@ -8,12 +8,14 @@ export function formatRate(perSecond: number): string {
 }
 
 export function statusBarText(totals: Totals): string {
-  if (totals.running === 0) return '$(pulse) Tickbridge';
-  return `$(pulse) ${totals.running} stream${totals.running === 1 ? '' : 's'} · ${formatRate(totals.messagesPerSecond)} msg/s`;
+  const attention = totals.attention ? ` · $(warning) ${totals.attention.status}` : '';
+  if (totals.running === 0) return `$(pulse) Tickbridge${attention}`;
+  return `$(pulse) ${totals.running} stream${totals.running === 1 ? '' : 's'} · ${formatRate(totals.messagesPerSecond)} msg/s${attention}`;
 }
 
 export function statusBarTooltip(totals: Totals): string {
-  return `Tickbridge: ${totals.running} running, ${formatRate(totals.messagesPerSecond)} messages/s, processor ${totals.processor}. Click to open the monitor.`;
+  const attention = totals.attention ? `\n${totals.attention.text}` : '';
+  return `Tickbridge: ${totals.running} running, ${formatRate(totals.messagesPerSecond)} messages/s, processor ${totals.processor}. Click to open the monitor.${attention}`;
 }
 
 /** Codicon name and theme colour id for a stream status. */
@@ -23,8 +25,10 @@ export function statusIcon(status: string): { readonly icon: string; readonly co
       return { icon: 'pass-filled', color: 'testing.iconPassed' };
     case 'starting':
       return { icon: 'loading~spin' };
-    case 'source-reconnecting':
+    case 'reconnecting':
       return { icon: 'sync~spin', color: 'list.warningForeground' };
+    case 'stalled':
+      return { icon: 'warning', color: 'list.warningForeground' };
     case 'finished':
       return { icon: 'check' };
     case 'failed':
@@ -35,7 +39,9 @@ export function statusIcon(status: string): { readonly icon: string; readonly co
 }
 
 export function streamDescription(view: StreamView): string {
-  return view.active ? `${view.status} · ${formatRate(view.messagesPerSecond)} msg/s` : view.status;
+  if (view.status === 'running') return `${view.status} · ${formatRate(view.messagesPerSecond)} msg/s`;
+  // starting, reconnecting, stalled and failed say why
+  return view.status === 'stopped' || view.status === 'finished' || !view.detail ? view.status : `${view.status} · ${view.detail}`;
 }
 
 /** A stream in a picker: its source, state and rate. */

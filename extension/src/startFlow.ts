@@ -3,7 +3,7 @@
  * file), remembering the last answers; none when `tickbridge.defaultSource` is set. The UI is
  * injected, so this runs in tests without `vscode`.
  */
-import type { StreamRequest } from '../../core/index.js';
+import { fieldProblem, type StreamRequest } from '../../core/index.js';
 import { SOURCES, type SourceName, type TickbridgeConfig } from './config.js';
 
 export interface PickItem {
@@ -52,7 +52,10 @@ export const EXCHANGES: Record<SourceName, readonly string[]> = {
 const DEMO_SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 export const DATA_TYPES = ['trades', 'book_snapshot_5', 'book_snapshot_25', 'book_snapshot_5_100ms', 'derivative_ticker', 'liquidations'];
 
-const ISO = (value: string): string | undefined => (Number.isNaN(Date.parse(value)) ? 'an ISO-8601 date, e.g. 2024-08-01 or 2024-08-01T01:00:00Z' : undefined);
+// The engine's own one-line messages (the CLI exits 2 with the same ones).
+const FROM = (value: string): string | undefined => fieldProblem('from', value);
+const TO = (value: string): string | undefined => fieldProblem('to', value);
+const SYMBOL = (value: string): string | undefined => fieldProblem('symbol', value);
 const nonEmpty = (value: string): string | undefined => (value.trim() === '' ? 'a value is needed' : undefined);
 
 /** Puts `first` (the last choice) at the top and marks it. */
@@ -73,9 +76,9 @@ function lastChoices(memory: Memory): Partial<StartChoices> {
 async function fromSettings(config: TickbridgeConfig, source: SourceName, ui: StartUi): Promise<StartChoices | undefined> {
   const base = { source, exchange: config.defaultExchange, symbol: config.defaultSymbol, dataTypes: config.defaultDataTypes };
   if (source === 'replay') {
-    const from = config.replayFrom ?? (await ui.input('Replay from (ISO-8601, UTC)', '', ISO));
+    const from = config.replayFrom ?? (await ui.input('Replay from (ISO-8601, UTC)', '', FROM));
     if (from === undefined) return undefined;
-    const to = config.replayTo ?? (await ui.input('Replay to (exclusive)', '', ISO));
+    const to = config.replayTo ?? (await ui.input('Replay to (exclusive)', '', TO));
     return to === undefined ? undefined : { ...base, from, to };
   }
   if (source === 'file') {
@@ -105,7 +108,7 @@ export async function chooseStream(config: TickbridgeConfig, ui: StartUi, memory
   if (kind === 'demo') {
     [symbol] = (await ui.pick('Tickbridge: symbol', ordered(DEMO_SYMBOLS, lastSymbol), false)) ?? [];
   } else {
-    symbol = await ui.input('Symbol (native id like BTCUSDT or BTC-PERPETUAL, or BASE-QUOTE)', lastSymbol, nonEmpty);
+    symbol = await ui.input('Symbol (native id like BTCUSDT or BTC-PERPETUAL, or BASE-QUOTE)', lastSymbol, SYMBOL);
   }
   if (!symbol) return undefined;
 
@@ -116,9 +119,9 @@ export async function chooseStream(config: TickbridgeConfig, ui: StartUi, memory
 
   let extra: Pick<StartChoices, 'from' | 'to' | 'file'> = {};
   if (kind === 'replay') {
-    const from = await ui.input('Replay from (ISO-8601, UTC)', last.from ?? config.replayFrom ?? '', ISO);
+    const from = await ui.input('Replay from (ISO-8601, UTC)', last.from ?? config.replayFrom ?? '', FROM);
     if (from === undefined) return undefined;
-    const to = await ui.input('Replay to (exclusive)', last.to ?? config.replayTo ?? '', ISO);
+    const to = await ui.input('Replay to (exclusive)', last.to ?? config.replayTo ?? '', TO);
     if (to === undefined) return undefined;
     extra = { from, to };
   } else if (kind === 'file') {

@@ -19,6 +19,16 @@ test('the engine starts on the first stream only, once, even for concurrent star
   assert.deepEqual(host.activeIds(), ['binance:BTCUSDT', 'binance:ETHUSDT']);
 });
 
+test('a wrong request (a bad tickbridge.timeframes) is refused with the engine\'s message before anything starts', async () => {
+  let created = 0;
+  const host = new EngineHost(async () => {
+    created++;
+    return new FakeEngine();
+  });
+  await assert.rejects(host.start({ ...REQUEST, timeframes: ['7x'] }), { name: 'UsageError', message: /^invalid timeframe "7x": use a whole number followed by s, m or h/ });
+  assert.equal(created, 0, 'neither Python nor the engine was started');
+});
+
 test('a failed engine start is reported and retried on the next start', async () => {
   let attempts = 0;
   const engine = new FakeEngine();

@@ -59,9 +59,19 @@ test('totals count active streams; msg/s is zero when nothing runs', () => {
   store.apply({ type: 'stream', stream: streamInfo('a', 'running') });
   store.apply({ type: 'stats', stats: { messagesPerSecond: 42 } as never });
   store.apply({ type: 'processor', status: 'running', detail: '' });
-  assert.deepEqual(store.totals(), { running: 1, messagesPerSecond: 42, processor: 'running' });
+  assert.deepEqual(store.totals(), { running: 1, messagesPerSecond: 42, processor: 'running', attention: null });
   store.apply({ type: 'stream', stream: streamInfo('a', 'stopped') });
-  assert.deepEqual(store.totals(), { running: 0, messagesPerSecond: 0, processor: 'running' });
+  assert.deepEqual(store.totals(), { running: 0, messagesPerSecond: 0, processor: 'running', attention: null });
+});
+
+test('totals name the newest stream that failed, stalled or reconnects, with its detail', () => {
+  const store = new MonitorStore(FEATURE_NAMES);
+  store.apply({ type: 'stream', stream: streamInfo('a', 'reconnecting', { detail: 'processor at ws://127.0.0.1:1 unreachable: connect ECONNREFUSED' }) });
+  store.apply({ type: 'stream', stream: streamInfo('b', 'failed', { detail: 'missing or wrong token' }) });
+  assert.deepEqual(store.totals().attention, { status: 'failed', text: 'b failed: missing or wrong token' });
+  store.apply({ type: 'stream', stream: streamInfo('b', 'stopped') });
+  assert.equal(store.totals().attention?.status, 'reconnecting');
+  assert.equal(store.totals().running, 1, 'a reconnecting stream is still active');
 });
 
 test('logs are kept up to the limit', () => {

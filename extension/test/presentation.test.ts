@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { monitorHtml } from '../src/monitorHtml.js';
-import { formatRate, redactor, statusBarText, statusIcon, streamDescription, streamPickDescription } from '../src/presentation.js';
+import { formatRate, redactor, statusBarText, statusBarTooltip, statusIcon, streamDescription, streamPickDescription } from '../src/presentation.js';
 import { visible } from '../webview/logView.js';
 import { isWebviewMessage } from '../shared/messages.js';
 import { toStreamView } from '../src/monitorStore.js';
@@ -11,6 +11,9 @@ test('status bar: streams running and msg/s', () => {
   assert.equal(statusBarText({ running: 0, messagesPerSecond: 0, processor: 'stopped' }), '$(pulse) Tickbridge');
   assert.equal(statusBarText({ running: 1, messagesPerSecond: 49.2, processor: 'running' }), '$(pulse) 1 stream · 49 msg/s');
   assert.equal(statusBarText({ running: 2, messagesPerSecond: 4020.5, processor: 'running' }), '$(pulse) 2 streams · 4.0k msg/s');
+  const attention = { status: 'failed', text: 'binance:BTCUSDT failed: missing or wrong token' };
+  assert.equal(statusBarText({ running: 0, messagesPerSecond: 0, processor: 'running', attention }), '$(pulse) Tickbridge · $(warning) failed');
+  assert.match(statusBarTooltip({ running: 0, messagesPerSecond: 0, processor: 'running', attention }), /binance:BTCUSDT failed: missing or wrong token/);
   assert.equal(formatRate(2.345), '2.3');
   assert.equal(formatRate(12_345), '12k');
 });
@@ -21,6 +24,10 @@ test('tree items: icon per status, msg/s for active streams', () => {
   assert.equal(statusIcon('stopped').icon, 'debug-stop');
   assert.equal(streamDescription(toStreamView(streamInfo('a', 'running', { messagesPerSecond: 12 }))), 'running · 12 msg/s');
   assert.equal(streamDescription(toStreamView(streamInfo('a', 'stopped'))), 'stopped');
+  assert.equal(statusIcon('stalled').icon, 'warning');
+  assert.equal(statusIcon('reconnecting').icon, 'sync~spin');
+  const stalled = toStreamView(streamInfo('a', 'stalled', { detail: 'no market message for 31 s from binance (stalled after 30 s)' }));
+  assert.equal(streamDescription(stalled), 'stalled · no market message for 31 s from binance (stalled after 30 s)');
 });
 
 test('redactor hides secrets everywhere in a line', () => {

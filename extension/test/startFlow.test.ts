@@ -86,3 +86,25 @@ test('buildRequest: timeframes from settings, API key only for replays, demo rat
   assert.equal('demoMessagesPerSecond' in replay, false);
   assert.equal('apiKey' in buildRequest({ source: 'live', exchange: 'binance', symbol: 'X', dataTypes: ['trades'] }, config, 'k'), false);
 });
+
+test('input boxes show the engine\'s own one-line messages inline (the CLI exits 2 with the same)', async () => {
+  const config = readConfig(() => undefined);
+  const seen: Record<string, string | undefined> = {};
+  const ui: StartUi = {
+    async pick(title) {
+      return title.endsWith('source') ? ['replay'] : title.endsWith('exchange') ? ['binance'] : ['trades'];
+    },
+    async input(title, _value, validate) {
+      const bad = title.startsWith('Symbol') ? ' ' : 'yesterday';
+      seen[title] = validate(bad);
+      return title.startsWith('Symbol') ? 'BTCUSDT' : title.startsWith('Replay from') ? '2024-08-01' : '2024-08-02';
+    },
+    async openFile() {
+      return undefined;
+    }
+  };
+  await chooseStream(config, ui, memory());
+  assert.equal(seen['Replay from (ISO-8601, UTC)'], '--from "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  assert.equal(seen['Replay to (exclusive)'], '--to "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  assert.match(seen['Symbol (native id like BTCUSDT or BTC-PERPETUAL, or BASE-QUOTE)'] ?? '', /type a symbol/);
+});

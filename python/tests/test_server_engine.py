@@ -153,6 +153,8 @@ async def test_log_lines_are_forwarded_to_engines(start_server):
     forwarder = EngineLogForwarder(rate_per_s=0.001, burst=2)
     logger = logging.getLogger("market_data_tick_handler.test")
     logger.addHandler(forwarder)
+    level = logger.level
+    logger.setLevel(logging.INFO)  # the forwarder's rule, not whatever an earlier test configured
     try:
         server = await start_server(log_forwarder=forwarder)
         engine, _ = await EnginePeer.connect(url(server))
@@ -165,6 +167,7 @@ async def test_log_lines_are_forwarded_to_engines(start_server):
                                    {"type": "log", "level": "error", "message": "line 1"})
     finally:
         logger.removeHandler(forwarder)
+        logger.setLevel(level)
 
 
 async def test_resent_batch_is_acked_when_idle(start_server):

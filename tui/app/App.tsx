@@ -84,6 +84,7 @@ export function App({ engine, baseRequest, onQuit, logFeed, size, theme, logLeve
                   timeframe={timeframe}
                   timeframes={stream?.request.timeframes ?? []}
                   candles={candles}
+                  status={stream && { status: stream.status, detail: stream.detail }}
                   focused={state.focus === 'chart'}
                   width={layout.chartWidth}
                   height={layout.mainHeight}

@@ -5,7 +5,7 @@
  */
 import { useInput } from 'ink';
 import type { MutableRefObject } from 'react';
-import { nextSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
+import { isActive, nextSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
 import type { EngineControl } from '../engineApi.js';
 import { commandFor, keyName, type ResolvedCommand } from '../keymap.js';
 import { selectedStream } from '../state/reducer.js';
@@ -42,7 +42,7 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
   const current = state.current;
   // The engine is the truth: a stream just added is selected before its first event arrives.
   const stream = engine.listStreams().find((info) => info.id === current.selectedId) ?? selectedStream(current);
-  const active = stream !== undefined && ['starting', 'running', 'source-reconnecting'].includes(stream.status);
+  const active = stream !== undefined && isActive(stream.status);
   switch (resolved.command) {
     case 'addStream': {
       const base = stream?.request ?? context.baseRequest;

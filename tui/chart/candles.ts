@@ -15,6 +15,8 @@ export interface ChartOptions {
   readonly color: boolean;
   /** Bar length, for the time labels' precision. */
   readonly timeframeSeconds: number;
+  /** Without candles: why there are none (a failed stream's reason), instead of "waiting …". */
+  readonly emptyMessage?: { readonly text: string; readonly tone: Tone };
 }
 
 const VOLUME_LEVELS = ' ▁▂▃▄▅▆▇█';
@@ -44,8 +46,12 @@ export function renderChart(candles: readonly Candle[], options: ChartOptions): 
   const { volumeRows, priceRows, slot } = chartLayout(width, height);
   if (candles.length === 0) {
     const lines: Segment[][] = Array.from({ length: height }, () => [{ text: ' '.repeat(width) }]);
-    const message = 'waiting for the first trade…';
-    lines[Math.floor(height / 2)] = [{ text: message.padStart(Math.floor((width + message.length) / 2)).padEnd(width).slice(0, width), tone: 'muted' }];
+    const { text, tone } = options.emptyMessage ?? { text: 'waiting for the first trade…', tone: 'muted' as const };
+    const wrapped = wrapWords(text, Math.max(10, width - 4)).slice(0, height);
+    const top = Math.max(0, Math.floor((height - wrapped.length) / 2));
+    wrapped.forEach((line, i) => {
+      lines[top + i] = [{ text: line.padStart(Math.floor((width + line.length) / 2)).padEnd(width).slice(0, width), tone }];
+    });
     return lines;
   }
 
@@ -173,4 +179,19 @@ function toSegments(cells: Cell[]): Segment[] {
     }
   }
   return segments;
+}
+
+/** Words into lines of at most `width` characters (a longer word is cut). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = line ? `${line} ${word}` : word.slice(0, width);
+  }
+  if (line) lines.push(line);
+  return lines;
 }

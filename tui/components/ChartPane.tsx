@@ -1,5 +1,5 @@
 /** The candle chart of the selected stream and timeframe; the open bar (last) updates live. */
-import type { Candle } from '../../core/index.js';
+import type { Candle, StreamStatus } from '../../core/index.js';
 import { timeframeSeconds } from '../../core/index.js';
 import { renderChart } from '../chart/candles.js';
 import { decimalsOf, price as formatPrice } from '../format.js';
@@ -12,12 +12,16 @@ export interface ChartPaneProps {
   readonly timeframe: string | undefined;
   readonly timeframes: readonly string[];
   readonly candles: readonly Candle[];
+  /** The stream's status and its reason: shown on an empty chart when it is not simply waiting. */
+  readonly status?: { readonly status: StreamStatus; readonly detail: string } | undefined;
   readonly focused: boolean;
   readonly width: number;
   readonly height: number;
 }
 
-export function ChartPane({ streamId, timeframe, timeframes, candles, focused, width, height }: ChartPaneProps) {
+const WAITING: readonly StreamStatus[] = ['starting', 'running'];
+
+export function ChartPane({ streamId, timeframe, timeframes, candles, status, focused, width, height }: ChartPaneProps) {
   const theme = useTheme();
   const last = candles[candles.length - 1];
   const tabs = timeframes.map((tf) => (tf === timeframe ? `[${tf}]` : tf)).join(' ');
@@ -41,7 +45,10 @@ export function ChartPane({ streamId, timeframe, timeframes, candles, focused, w
     width: width - 2,
     height: height - 3,
     color: theme.color,
-    timeframeSeconds: timeframe ? timeframeSeconds(timeframe) : 60
+    timeframeSeconds: timeframe ? timeframeSeconds(timeframe) : 60,
+    ...(status && !WAITING.includes(status.status) && {
+      emptyMessage: { text: `${status.status}: ${status.detail}`, tone: status.status === 'failed' ? ('error' as const) : ('warn' as const) }
+    })
   });
   return (
     <Panel title={title} info={tabs} width={width} height={height} focused={focused}>

@@ -1,7 +1,7 @@
 /** The streams pane: two lines per stream (id and status; rate and last price), the selected one marked. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import type { StreamInfo, StreamStatus } from '../../core/index.js';
+import { isActive, type StreamInfo, type StreamStatus } from '../../core/index.js';
 import { compact, padEnd, price } from '../format.js';
 import { STREAM_LINES } from '../layout.js';
 import { useTone, type Tone } from '../theme.js';
@@ -18,7 +18,8 @@ export interface StreamListProps {
 const STATUS: Record<StreamStatus, { text: string; tone: Tone }> = {
   starting: { text: 'starting', tone: 'warn' },
   running: { text: 'running', tone: 'ok' },
-  'source-reconnecting': { text: 'reconnecting', tone: 'warn' },
+  reconnecting: { text: 'reconnecting', tone: 'warn' },
+  stalled: { text: 'stalled', tone: 'warn' },
   finished: { text: 'finished', tone: 'muted' },
   stopped: { text: 'stopped', tone: 'muted' },
   failed: { text: 'failed', tone: 'error' }
@@ -31,7 +32,7 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
   const selectedIndex = Math.max(0, streams.findIndex((stream) => stream.id === selectedId));
   const first = Math.max(0, Math.min(selectedIndex - capacity + 1, streams.length - capacity));
   const shown = streams.slice(first, first + capacity);
-  const active = streams.filter((stream) => ['starting', 'running', 'source-reconnecting'].includes(stream.status)).length;
+  const active = streams.filter((stream) => isActive(stream.status)).length;
   return (
     <Panel title="Streams" info={`${active}/${streams.length}`} width={width} height={height} focused={focused}>
       {streams.length === 0 && <Text color={tone('muted')}> starting…</Text>}
@@ -46,9 +47,9 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
               {padEnd(stream.id, Math.max(4, inner - 2 - statusText.length - 3))}
               <Text color={tone(status.tone)}> ● {statusText}</Text>
             </Text>
-            <Text wrap="truncate" color={tone('muted')}>
+            <Text wrap="truncate" color={tone(stream.status === 'running' ? 'muted' : status.tone)}>
               {'    '}
-              {padEnd(`${compact(stream.messagesPerSecond)} msg/s`, Math.max(0, inner - 4 - 14))}
+              {padEnd(stream.status === 'running' ? `${compact(stream.messagesPerSecond)} msg/s` : stream.detail, Math.max(0, inner - 4 - 14))}
               <Text bold color={selected ? undefined : tone('muted')}>
                 {price(stream.lastPrice).padStart(14)}
               </Text>

@@ -1,5 +1,5 @@
 /** The TUI's reducer: pure, no Ink, no engine (tested in tui/test/reducer.test.ts). */
-import { FEATURE_NAMES, type EngineEvent, type LogLevel, type StreamInfo } from '../../core/index.js';
+import { FEATURE_NAMES, isActive, type EngineEvent, type LogLevel, type StreamInfo } from '../../core/index.js';
 import type { CommandName } from '../keymap.js';
 import { applyFormKey, applyFormText } from './form.js';
 import { appendLogs, nextLevel, visibleLogs } from './logs.js';
@@ -103,8 +103,8 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'stream':
         streams = upsertStream(streams, event.stream);
         if (event.stream.request.source === 'live') {
-          if (event.stream.status === 'source-reconnecting') offline ??= offlineNotice(event.stream.id, event.stream.request.exchange);
-          else if (offline?.streamId === event.stream.id && (event.stream.messages > 0 || !isActiveStatus(event.stream.status))) offline = null;
+          if (event.stream.status === 'reconnecting' && event.stream.link === 'connected') offline ??= offlineNotice(event.stream.id, event.stream.request.exchange);
+          else if (offline?.streamId === event.stream.id && (event.stream.messages > 0 || !isActive(event.stream.status))) offline = null;
         }
         break;
       case 'candle': {
@@ -142,10 +142,6 @@ export function offlineNotice(streamId: string, exchange: string): NonNullable<D
 export function offlineText(state: TuiState): string | null {
   const offline = viewData(state).offline;
   return offline !== null && offline.streamId === selectedStream(state)?.id ? offline.text : null;
-}
-
-function isActiveStatus(status: string): boolean {
-  return status === 'starting' || status === 'running' || status === 'source-reconnecting';
 }
 
 function featureScrollMax(viewport: TuiState['viewport']): number {

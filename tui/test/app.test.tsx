@@ -104,6 +104,16 @@ test('the form reports a missing symbol and an engine refusal without closing', 
   await press(ESC, ['Features', 'waiting for the first trade'], ['Add stream']);
 });
 
+test('the form shows the engine\'s one-line message for a bad data type inline, and stays open', async () => {
+  const { engine, press } = mount();
+  await press('a', ['Add stream']);
+  await press('ETHUSDT', ['ETHUSDT▏']);
+  await press('\t', ['▸ data types']);
+  await press(',quotes', ['quotes▏']);
+  await press('\r', ['Unknown data type "quotes". Accepted: trades', 'Add stream']);
+  assert.equal(engine.started.length, 0);
+});
+
 test('p pauses the display while the engine keeps going', async () => {
   const { engine, press, frame } = mount();
   await press('p', ['PAUSED']);

@@ -139,7 +139,7 @@ test('an unreachable live exchange raises the offline notice for its stream only
   assert.equal(offlineText(state), null, 'not shown over another stream');
   state = run([{ type: 'select', id: 'binance:BTCUSDT' }, engine({ type: 'stream', stream: { ...live, status: 'running', messages: 50 } })], state);
   assert.equal(state.data.offline, null);
-  state = run([engine({ type: 'stream', stream: { ...live, status: 'source-reconnecting' } })], state);
+  state = run([engine({ type: 'stream', stream: { ...live, status: 'reconnecting', link: 'connected' } })], state);
   assert.match(offlineText(state) ?? '', /cannot be reached/);
   state = run([engine({ type: 'stream', stream: { ...live, status: 'stopped' } })], state);
   assert.equal(state.data.offline, null, 'the notice ends with its stream');

@@ -156,6 +156,31 @@ test('offline, the live default says within 10 s that the exchange cannot be rea
   await waitFor(() => /^tb\$\s*$/m.test(liveScreen()) || undefined, () => `the prompt after q:\n${liveScreen()}`, 30_000);
 });
 
+test('in a real terminal: a bad timeframe is one line and exit 2; a failed stream shows failed with its reason', { skip: SKIP, timeout: 90_000 }, async () => {
+  tmux('new-session', '-d', '-s', 'bad', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
+  const send = (...args: string[]) => tmux('send-keys', '-t', 'bad', ...args);
+  const badScreen = () => tmux('capture-pane', '-p', '-t', 'bad');
+  await waitFor(() => badScreen().includes(PROMPT) || undefined, 'the shell prompt');
+  send('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --source demo --timeframes 1x --logDir ${logDir}; echo "exit=$?"`);
+  send('Enter');
+  const refused = await waitFor(() => (/^exit=\d+$/m.test(badScreen()) ? badScreen() : undefined), () => `the exit code:\n${badScreen()}`, 15_000);
+  assert.match(refused, /^tickbridge: invalid timeframe "1x": use a whole number followed by s, m or h/m);
+  assert.match(refused, /^exit=2$/m);
+  assert.doesNotMatch(refused, /TICKBRIDGE|\s+at /, 'nothing rendered, no stack trace');
+
+  // A replay that cannot reach Tardis: the stream turns failed, its reason on the stream's line.
+  send('-l', `clear; TICKBRIDGE_TARDIS_ENDPOINT=https://127.0.0.1:1/v1 node ${CLI} tui --source replay --symbol BTCUSDT --from 2024-08-01 --to 2024-08-01T00:05:00Z --cacheDir ${logDir}/cache --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  send('Enter');
+  const failedWithReason = () => {
+    const screen = badScreen();
+    // the stream's line, and the reason in full where the chart would be
+    return /binance:BTCUSDT\s+● failed/.test(screen) && /│\s+failed: cannot download the replay: Tardis is\s/.test(screen) ? true : undefined;
+  };
+  await waitFor(failedWithReason, () => `a failed stream with its reason on the next line:\n${badScreen()}`, 30_000);
+  send('q');
+  await waitFor(() => /^tb\$\s*$/m.test(badScreen()) || undefined, () => `the prompt after q:\n${badScreen()}`, 30_000);
+});
+
 test('warm start: the chart begins with the stored candles of the same stream', { skip: SKIP, timeout: 120_000 }, async () => {
   // Stored demo bars at about 12,345 (the demo trades near 60,000): the price axis reaches down
   // to them only when they are drawn.

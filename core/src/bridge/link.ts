@@ -17,13 +17,21 @@ import {
   type Tick
 } from './protocol.js';
 
-export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+export type LinkStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'closed';
+
+/** Error codes with which the processor refuses a stream for good: reconnecting cannot help. */
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['bad_hello', 'unauthorized']);
+/** Error codes that end a running stream: the processor can no longer keep what it acknowledges. */
+const FATAL_CODES: ReadonlySet<string> = new Set(['store_failed']);
+/** Close codes the processor refuses a hello with (1002 protocol error, 1008 policy: the token). */
+const REFUSAL_CLOSE_CODES: ReadonlySet<number> = new Set([1002, 1008]);
 
 export interface LinkHandlers {
   candle(candle: Candle): void;
   stats(stats: ProcessorStats): void;
   log(level: LogLevel, message: string): void;
   error(error: ProcessorError): void;
+  /** `detail` says why: for `reconnecting` the socket's error, for `refused` the processor's own message. */
   status(status: LinkStatus, detail: string): void;
   /** `mode: "ticks"`: each market message, as the processor processed it. */
   tick?(tick: Tick): void;
@@ -69,6 +77,7 @@ export class BridgeLink {
   /** Sequence number of the last tick handed on (ticks mode). */
   private lastTickSeq = 0;
   private currentStatus: LinkStatus = 'connecting';
+  private lastSocketError = '';
   /** Times the connection was re-established after a loss. */
   reconnects = 0;
   /** Closed candles dropped because they were already delivered (resent after a restart). */
@@ -100,6 +109,7 @@ export class BridgeLink {
    * the caller must await it before pushing more (this is how the source is paused).
    */
   push(encoded: string): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.outbox.push(encoded);
     this.scheduleFlush();
     if (this.outbox.inFlight < this.tuning.window) return undefined;
@@ -108,6 +118,7 @@ export class BridgeLink {
 
   /** Sends `end` and resolves once the processor has acknowledged it (all events are in). */
   finish(): Promise<void> {
+    if (this.closed) return Promise.resolve(); // closed or refused: nothing more will be acknowledged
     const seq = this.outbox.push(END_MESSAGE);
     this.scheduleFlush();
     return new Promise((resolve) => {
@@ -116,11 +127,23 @@ export class BridgeLink {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.shutDown();
+    this.setStatus('closed', 'stream stopped');
+  }
+
+  /** The processor will never take this stream: stop for good and say why. */
+  private refuse(reason: string): void {
+    if (this.closed) return;
+    this.shutDown();
+    this.setStatus('refused', reason);
+  }
+
+  private shutDown(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.ws?.close(1000, 'stream stopped');
     this.ws = undefined;
-    this.setStatus('closed', 'stream stopped');
     for (const wake of this.windowWaiters.splice(0)) wake();
     this.finishWaiter?.resolve();
     this.finishWaiter = undefined;
@@ -147,20 +170,40 @@ export class BridgeLink {
       ws.send(JSON.stringify(hello));
     });
     ws.on('message', (data) => this.onFrame(data.toString()));
-    ws.on('error', () => {
-      /* the close event that follows decides what to do */
+    ws.on('unexpected-response', (_request, response) => {
+      // The processor's HTTP server answered the upgrade with an error status (e.g. 401).
+      const status = response.statusCode ?? 0;
+      const answer = `HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd();
+      if (status === 401 || status === 403) this.refuse(`the processor at ${this.url} refused the connection (${answer})`);
+      else {
+        this.lastSocketError = `answered ${answer} instead of a WebSocket`;
+        ws.terminate();
+      }
+    });
+    ws.on('error', (error) => {
+      // the close event that follows decides what to do; the first error of the attempt explains it
+      this.lastSocketError ||= error.message;
     });
     ws.on('close', (code, reason) => {
       if (this.ws !== ws || this.closed) return;
       this.ws = undefined;
-      this.scheduleReconnect(`connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+      const text = reason.toString();
+      if (!this.welcomed && REFUSAL_CLOSE_CODES.has(code)) {
+        this.refuse(`the processor refused the stream (close ${code}${text ? `: ${text}` : ''})`);
+        return;
+      }
+      const cause = this.lastSocketError || `connection closed (${code}${text ? ` ${text}` : ''})`;
+      this.lastSocketError = '';
+      this.scheduleReconnect(`processor at ${this.url} unreachable: ${cause}`);
     });
   }
 
   private scheduleReconnect(why: string): void {
-    const delay = Math.min(this.tuning.reconnectMaxMs, this.tuning.reconnectInitialMs * 2 ** this.reconnectAttempt);
+    // Exponential backoff with jitter, so many streams do not reconnect in lockstep.
+    const ceiling = Math.min(this.tuning.reconnectMaxMs, this.tuning.reconnectInitialMs * 2 ** this.reconnectAttempt);
+    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.reconnectAttempt++;
-    this.setStatus('reconnecting', `${why}; retrying in ${delay} ms`);
+    this.setStatus('reconnecting', `${why}; reconnecting`);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -195,7 +238,8 @@ export class BridgeLink {
         this.handlers.log(frame.level, frame.message);
         return;
       case 'error':
-        this.handlers.error(frame);
+        if ((!this.welcomed && REFUSAL_CODES.has(frame.code)) || FATAL_CODES.has(frame.code)) this.refuse(frame.message);
+        else this.handlers.error(frame);
         return;
       case 'tick':
         if (typeof frame.seq === 'number') {

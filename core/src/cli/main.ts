@@ -19,6 +19,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     logDir: flags.logDir,
     logLevel: flags.logLevel,
     tuning: toTuning(flags),
+    stallAfterMs: parseDuration(flags.stallAfter, '--stallAfter'),
     token: process.env.TICKBRIDGE_TOKEN ?? null,
     tickWriter: tickWriterFromFlags(flags),
     warmup: warmupOptions(flags.warmup, flags.storeDir)
@@ -45,7 +46,13 @@ function buildProgram(): Command {
   addStreamFlags(program.command('start').description('start the Python processor and stream into it (SYMBOL and EXCHANGE env vars honoured)'), process.env)
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
-      process.exitCode = await follow({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request, json: false, closedOnly: true });
+      process.exitCode = await follow({
+        engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)),
+        request,
+        json: false,
+        closedOnly: true,
+        storeDir: flags.storeDir
+      });
     });
 
   addStreamFlags(program.command('run').description('headless: start both and write one JSON event per line to stdout (docs/events.md)'))

@@ -8,6 +8,7 @@ import type { BridgeTuning } from '../bridge/link.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TIMEFRAMES, parseTimeframes } from '../engine/timeframes.js';
 import type { StreamRequest } from '../engine/types.js';
+import { validateRequest } from '../engine/validate.js';
 import type { TickWriter } from '../persist/types.js';
 import { bigQueryTickWriter } from '../persist/writer.js';
 
@@ -39,6 +40,7 @@ export interface StreamFlags {
   window: string;
   logDir: string;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
+  stallAfter: string;
 }
 
 /** Adds the stream flags; `env` supplies SYMBOL/EXCHANGE defaults for `start`. */
@@ -67,7 +69,8 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--flushDelayMs <ms>', 'bridge flush delay; 0 flushes when the source pauses', '0')
     .option('--window <n>', 'most unacknowledged messages before the source is paused', '20000')
     .option('--logDir <dir>', 'log directory', env.TICKBRIDGE_LOG_DIR ?? join(process.cwd(), 'logs'))
-    .addOption(new Option('--logLevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('info'));
+    .addOption(new Option('--logLevel <level>', 'log level').choices(['debug', 'info', 'warning', 'error']).default('info'))
+    .option('--stallAfter <duration>', 'live and demo: a stream with no market message this long is "stalled"', '30s');
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -83,6 +86,7 @@ function parseSpeed(value: string): 'max' | number {
   return parsed;
 }
 
+/** The stream request of the flags, validated before anything starts (UsageError: exit 2). */
 export function toStreamRequest(flags: StreamFlags): StreamRequest {
   if (flags.source === 'csv' && !flags.file) throw new UsageError('--source csv needs --file PATH (Tardis CSV files, .csv or .csv.gz, comma-separated, or a folder)');
   if (flags.record !== undefined && flags.source !== 'live' && flags.source !== 'demo') {
@@ -92,7 +96,7 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
   if (flags.source === 'replay' && (!flags.from || !flags.to)) throw new UsageError('--source replay needs --from and --to (ISO-8601, e.g. 2024-08-08T00:00:00Z)');
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);
-  return {
+  return validateRequest({
     source: flags.source,
     exchange: flags.exchange,
     symbols: flags.symbol.split(',').map((symbol) => symbol.trim()).filter(Boolean),
@@ -105,10 +109,12 @@ export function toStreamRequest(flags: StreamFlags): StreamRequest {
     ...(flags.file !== undefined && { file: flags.file }),
     ...(flags.record !== undefined && { record: flags.record }),
     ...(process.env.TARDIS_API_KEY && { apiKey: process.env.TARDIS_API_KEY }),
+    // The Tardis HTTP API base URL (default https://api.tardis.dev/v1); tests use a local one.
+    ...(process.env.TICKBRIDGE_TARDIS_ENDPOINT && { endpoint: process.env.TICKBRIDGE_TARDIS_ENDPOINT }),
     speed: parseSpeed(flags.speed),
     seed,
     ...(flags.demoRate !== undefined && { demoMessagesPerSecond: positiveInt(flags.demoRate, '--demoRate') })
-  };
+  });
 }
 
 export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {
@@ -154,9 +160,9 @@ export function processorAddress(url: string): { host: string; port: number } {
 }
 
 /** `20s`, `5m`, `1h`, `500ms` or plain seconds → milliseconds. */
-export function parseDuration(value: string): number {
+export function parseDuration(value: string, flag = '--duration'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new UsageError(`--duration "${value}" is not a duration: use e.g. 20s, 5m, 1h or 500ms`);
+  if (!match) throw new UsageError(`${flag} "${value}" is not a duration: use e.g. 20s, 5m, 1h or 500ms`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
   return Number(match[1]) * unit;
 }

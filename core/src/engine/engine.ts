@@ -13,8 +13,9 @@ import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
 import type { PlaybackControl } from './playback.js';
+import { ProcessorLog } from '../logs/processorLog.js';
 import { StreamRunner } from './stream.js';
-import { parseTimeframes } from './timeframes.js';
+import { validateRequest } from './validate.js';
 import type { EngineEvent, EngineStats, StreamInfo, StreamRequest } from './types.js';
 import { loadStoredCandles, WarmStart, type WarmupOptions } from './warmup.js';
 
@@ -31,6 +32,8 @@ export interface EngineOptions {
   statsIntervalMs?: number;
   /** Persists every normalized message (BigQuery); opened at start, flushed at close. */
   tickWriter?: TickWriter;
+  /** A live stream with no market message this long is `stalled` (default 30 s). */
+  stallAfterMs?: number;
   /** Show each new stream's stored candles first (warmup.ts). */
   warmup?: WarmupOptions;
 }
@@ -40,6 +43,7 @@ type Listener = (event: EngineEvent) => void;
 export class Engine {
   readonly logger: Logger;
   private readonly supervisor: ProcessorSupervisor | undefined;
+  private readonly processorLog: ProcessorLog;
   private readonly streams = new Map<string, StreamRunner>();
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
@@ -57,13 +61,14 @@ export class Engine {
     const secrets = [options.token, this.writerToken, process.env.TARDIS_API_KEY, process.env.TICKBRIDGE_TOKEN, process.env.REDIS_URL];
     this.logger = new Logger(options.logDir, options.logLevel ?? 'info', secretRedactor(secrets));
     this.logger.subscribe((entry) => this.emit({ type: 'log', entry }));
+    this.processorLog = new ProcessorLog(this.logger);
     if ('launch' in options.processor) {
       const launch = options.processor.launch;
       const env = { ...launch.env, TICKBRIDGE_WRITER_TOKEN: this.writerToken as string };
       this.supervisor = new ProcessorSupervisor({ ...launch, env }, this.logger, (status, detail) => {
         this.logger.info(`processor ${status}: ${detail}`);
         this.emit({ type: 'processor', status, detail });
-      });
+      }, this.processorLog);
     } else {
       this.processorUrl = options.processor.url;
     }
@@ -105,7 +110,7 @@ export class Engine {
   /** Starts a stream and returns its id (`exchange:SYMBOL`, with a suffix when taken). */
   startStream(request: StreamRequest): string {
     if (this.closed) throw new Error('the engine is closed');
-    const normalized: StreamRequest = { ...request, timeframes: parseTimeframes(request.timeframes) };
+    const normalized = validateRequest(request);
     const id = this.freeId(`${request.exchange}:${request.symbols.map((symbol) => toNativeSymbol(request.exchange, symbol)).join(',')}`);
     const warm = this.warmStart(id, normalized);
     const runner = new StreamRunner(id, normalized, {
@@ -123,9 +128,12 @@ export class Engine {
       onTick: (tick) => this.emit({ type: 'tick', streamId: id, tick }),
       onProcessorStats: (stats) => {
         this.processorStats = stats;
-      }
+      },
+      onProcessorLog: (level, message) => this.processorLog.frame(level, message),
+      ...(this.options.stallAfterMs !== undefined && { stallAfterMs: this.options.stallAfterMs })
     });
     this.streams.set(id, runner);
+    this.emit({ type: 'stream', stream: runner.info() });
     this.logger.info(`${id}: starting ${request.source} stream (${request.dataTypes.join(', ')}; ${normalized.timeframes.join(' ')})`);
     return id;
   }
@@ -231,7 +239,7 @@ export class Engine {
   }
 
   private tick(): void {
-    for (const runner of this.streams.values()) runner.sampleRate();
+    for (const runner of this.streams.values()) runner.tick();
     this.emit({ type: 'stats', stats: this.stats() });
   }
 

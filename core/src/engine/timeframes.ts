@@ -16,5 +16,6 @@ export function timeframeSeconds(timeframe: string): number {
 export function parseTimeframes(list: readonly string[]): string[] {
   const unique = [...new Set(list.map((item) => item.trim()).filter(Boolean))];
   if (unique.length === 0) throw new UsageError(`no timeframes given: use e.g. ${DEFAULT_TIMEFRAMES.join(',')}`);
+  for (const timeframe of unique) timeframeSeconds(timeframe); // also a single one (sort never compares it)
   return unique.sort((a, b) => timeframeSeconds(a) - timeframeSeconds(b));
 }

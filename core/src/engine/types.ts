@@ -6,13 +6,15 @@ import type { PersistStats } from '../persist/types.js';
 import type { PlaybackState, SourceCounts, SourceSpec } from '../sources/index.js';
 import type { StreamHealth } from './health.js';
 import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
+import type { StreamStatus } from '../contract/vocabulary.js';
 
 export interface StreamRequest extends SourceSpec {
   timeframes: string[];
   mode: StreamMode;
 }
 
-export type StreamStatus = 'starting' | 'running' | 'source-reconnecting' | 'finished' | 'stopped' | 'failed';
+export type { StreamStatus } from '../contract/vocabulary.js';
+export { isActive } from '../contract/vocabulary.js';
 
 export interface StreamInfo {
   readonly id: string;

@@ -13,7 +13,7 @@ import { Playback } from './playback.js';
 import { buildSource } from './pipeline.js';
 import { openRecorder, streamNormalizedRecorded } from './record.js';
 import type { Recorder } from './record.js';
-import { openReplay, parseReplayRange, replayError } from './replay.js';
+import { failWhenOffline, openReplay, parseReplayRange, replayError } from './replay.js';
 import { openCsv } from './csvSource.js';
 import { didYouMean } from './suggest.js';
 import { fetchExchangeSymbols, resolveSymbols } from './symbols.js';
@@ -65,14 +65,18 @@ function configureTardis(spec: SourceSpec): void {
   init({ ...(spec.cacheDir ? { cacheDir: spec.cacheDir } : {}), ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) });
 }
 
-/** Checks native ids against the Tardis symbol list; when it is unreachable (≤ ~2.5 s) warns and trusts them. */
-async function validateOnline(exchange: string, symbols: string[], hooks: SourceHooks): Promise<void> {
+/**
+ * Checks native ids against the Tardis symbol list; when it is unreachable (≤ ~2.5 s) warns,
+ * trusts them and returns why.
+ */
+async function validateOnline(exchange: string, symbols: string[], hooks: SourceHooks): Promise<Error | undefined> {
   const known = await fetchExchangeSymbols(exchange);
   if (known instanceof Error) {
     hooks.warn(`Could not fetch the ${exchange} symbol list from Tardis (${known.message}): symbols ${symbols.join(', ')} not validated.`);
-    return;
+    return known;
   }
   resolveSymbols(exchange, symbols, known);
+  return undefined;
 }
 
 function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hooks: SourceHooks, closed: () => boolean, recorder?: Recorder) {
@@ -173,8 +177,14 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
   const symbols = resolveSymbols(exchange, spec.symbols);
   const plan = planDataTypes(types, exchange, range.fetchFrom, hooks.warn);
   configureTardis(spec);
-  const raw = openReplay({ exchange, symbols, normalizers: plan.normalizers, range, cacheDir: getOptions().cacheDir, apiKey: spec.apiKey });
-  await validateOnline(exchange, symbols, hooks);
+  const replay = { exchange, symbols, normalizers: plan.normalizers, range, cacheDir: getOptions().cacheDir, apiKey: spec.apiKey };
+  const raw = openReplay(replay);
+  try {
+    failWhenOffline(await validateOnline(exchange, symbols, hooks), replay, getOptions().endpoint);
+  } catch (error) {
+    await raw.return?.(undefined);
+    throw error;
+  }
   if (plan.computables.length > 0 && range.fetchFrom.valueOf() % 86_400_000 !== 0) {
     hooks.warn(
       'Tardis records order book snapshots at 00:00 UTC (and after reconnects): book snapshots may be missing until the next one. ' +

@@ -103,11 +103,24 @@ export function openReplay(o: ReplayOptions) {
   );
 }
 
-/** Tardis refusing the key (HTTP 401/403 from the worker) is the user's problem, not a crash. */
+/** Tardis refusing the key (HTTP 401/403 from the worker): the stream fails saying so. */
 export function replayError(error: unknown, exchange: string): unknown {
   const status = (error as { status?: unknown } | null)?.status;
   if (status === 401 || status === 403) {
-    return new UsageError(`Tardis refused the replay (HTTP ${status}): check TARDIS_API_KEY and that your plan covers ${exchange} for these dates.`);
+    return new Error(`Tardis refused the replay (HTTP ${status}): check TARDIS_API_KEY and that your plan covers ${exchange} for these dates.`);
   }
   return error;
+}
+
+/**
+ * Tardis cannot be reached (the symbol list request got no HTTP answer): a replay that must
+ * download fails now, naming the cause, instead of tardis-dev retrying for minutes.
+ */
+export function failWhenOffline(unreachable: Error | undefined, o: ReplayOptions, endpoint: string): void {
+  if (unreachable === undefined || (unreachable as { response?: unknown }).response !== undefined) return;
+  if (allSlicesCached(cacheFeedDir(o.cacheDir, o.exchange, o.normalizers, o.symbols, o.range.fetchFrom), o.range)) return;
+  throw new Error(
+    `cannot download the replay: Tardis is unreachable at ${endpoint} (${unreachable.message}). ` +
+      `Replay needs internet access, or every minute of the range already in the cache (--cacheDir).`
+  );
 }

@@ -4,11 +4,14 @@
  *
  * The child keeps stdin as a pipe and is started with --exit-on-stdin-eof: if this process
  * dies without cleaning up (even kill -9), the pipe closes and the processor exits by itself.
+ * It runs in its own process group, so a terminal's Ctrl-C reaches only the engine, which then
+ * stops it (a processor that died on the user's Ctrl-C would be "restarted").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
+import { ProcessorLog } from '../logs/processorLog.js';
 import type { Logger } from '../logs/logger.js';
 import { VENV_PYTHON } from '../paths.js';
 
@@ -27,7 +30,8 @@ export interface ProcessorLaunch {
 }
 
 const START_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
+/** SIGTERM, then SIGKILL after this long: a run ends within 5 s of being asked to. */
+const STOP_GRACE_MS = 2_000;
 /** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to 30 s at shutdown. */
 const BIGQUERY_STOP_GRACE_MS = 35_000;
 
@@ -38,13 +42,19 @@ export class ProcessorSupervisor {
   private restartDelayMs = 250;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastStderr: string[] = [];
+
+  /** How long a stop waits for the processor: longer while it flushes BigQuery. */
+  get stopGraceMs(): number {
+    return (this.launch.env?.GCP_PROJECT_ID ?? process.env.GCP_PROJECT_ID) ? BIGQUERY_STOP_GRACE_MS : STOP_GRACE_MS;
+  }
   status: ProcessorStatus = 'stopped';
   restarts = 0;
 
   constructor(
     private readonly launch: ProcessorLaunch,
     private readonly logger: Logger,
-    private readonly onStatus: (status: ProcessorStatus, detail: string) => void = () => {}
+    private readonly onStatus: (status: ProcessorStatus, detail: string) => void = () => {},
+    private readonly processorLog = new ProcessorLog(logger)
   ) {
     this.port = launch.port;
   }
@@ -54,6 +64,10 @@ export class ProcessorSupervisor {
   }
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+  /** The processor's health endpoint (`GET` answers its counters as JSON). */
+  get healthUrl(): string {
+    return `${this.url.replace(/^ws:/, 'http:')}/health`;
   }
 
   /** Starts the processor and resolves with its WebSocket URL once /health answers. */
@@ -69,7 +83,7 @@ export class ProcessorSupervisor {
 
   /** Kills the processor with SIGKILL, as a crash would (for tests and fault drills). */
   crash(): void {
-    this.child?.kill('SIGKILL');
+    this.signal('SIGKILL');
   }
 
   async stop(): Promise<void> {
@@ -78,13 +92,23 @@ export class ProcessorSupervisor {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const bigQuery = Boolean(this.launch.env?.GCP_PROJECT_ID ?? process.env.GCP_PROJECT_ID);
-      const timer = setTimeout(() => child.kill('SIGKILL'), bigQuery ? BIGQUERY_STOP_GRACE_MS : STOP_GRACE_MS);
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), this.stopGraceMs);
       await exited;
       clearTimeout(timer);
     }
     this.setStatus('stopped', 'processor stopped');
+  }
+
+  /** Signals the processor's process group (it leads its own), or the child alone. */
+  private signal(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      this.child?.kill(signal);
+    }
   }
 
   private setStatus(status: ProcessorStatus, detail: string): void {
@@ -110,14 +134,16 @@ export class ProcessorSupervisor {
       // The processor is installed in its environment: it runs where the user is, so its
       // relative defaults (logs/, the local store) land beside the engine's.
       cwd: process.cwd(),
-      env: { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' },
-      stdio: ['pipe', 'pipe', 'pipe']
+      env: this.childEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // its own process group: the terminal's Ctrl-C is the engine's to handle
+      detached: true
     });
     this.child = child;
     this.lastStderr = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.lastStderr = [...this.lastStderr.slice(-19), line];
-      this.logger.log('warning', line, 'processor');
+      this.processorLog.stderr(line);
     });
 
     return new Promise<void>((resolve, reject) => {
@@ -127,7 +153,7 @@ export class ProcessorSupervisor {
         reject(new Error(`${why}${this.lastStderr.length ? `:\n${this.lastStderr.join('\n')}` : ''}`));
       };
       const timeout = setTimeout(() => {
-        child.kill('SIGKILL');
+        this.signal('SIGKILL');
         fail(`Python processor did not start within ${START_TIMEOUT_MS / 1000} s`);
       }, START_TIMEOUT_MS);
 
@@ -163,6 +189,11 @@ export class ProcessorSupervisor {
         this.restartTimer = setTimeout(() => this.respawn(python), delay);
       });
     });
+  }
+
+  /** The processor's environment: ours, the launch's additions, unbuffered output. */
+  private childEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' };
   }
 
   private respawn(python: string): void {

@@ -1,6 +1,7 @@
 // Runs the built `tickbridge` CLI as a user would, collecting its JSON lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -33,4 +34,13 @@ export function collect(child: ChildProcess): Promise<CliResult> {
     stderr += chunk.toString();
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, lines, stderr })));
+}
+
+/** A port nothing listens on (just released by a server of ours). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,5 +1,5 @@
 // Engine-shaped test data: streams, candles, stats and a fake engine the App can drive.
-import { FEATURE_NAMES, type Candle, type PlaybackControl, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
+import { FEATURE_NAMES, validateRequest, type Candle, type PlaybackControl, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
 import type { EngineControl } from '../../engineApi.js';
 
 export const DEMO_REQUEST: StreamRequest = {
@@ -122,6 +122,7 @@ export class FakeEngine implements EngineControl {
 
   startStream(request: StreamRequest): string {
     if (request.exchange === 'nowhere') throw new Error('unknown exchange "nowhere"');
+    validateRequest(request); // the engine's own checks, as Engine.startStream runs them
     this.started.push(request);
     const id = `${request.exchange}:${request.symbols.join(',')}`;
     this.emit({ type: 'stream', stream: { ...stream(id), request } });
