@@ -20,3 +20,4 @@ export { bigQueryTickWriter } from './src/persist/writer.js';
 export type { TickWriter } from './src/persist/types.js';
 export { PACKAGE_ROOT, VENV_PYTHON } from './src/paths.js';
 export { isCsvPath, proposeStream, type StreamProposal } from './src/sources/propose.js';
+export { parseSpeed } from './src/sources/index.js';

@@ -1,10 +1,10 @@
 /** The TUI's reducer: pure, no Ink, no engine (tested in tui/test/reducer.test.ts). */
 import { FEATURE_NAMES, isActive, type EngineEvent, type LogLevel, type StreamInfo } from '../../core/index.js';
 import type { CommandName } from '../keymap.js';
-import { applyFormKey, applyFormText } from './form.js';
+import { applyFormKey, applyFormText, setFormField } from './form.js';
 import { appendLogs, nextLevel, visibleLogs } from './logs.js';
 import { seriesKey, upsertCandle } from './series.js';
-import { PANES, type Action, type ConsoleLine, type DataState, type LogLine, type TuiState } from './types.js';
+import { FORM_FIELDS, PANES, type FormField, type Action, type ConsoleLine, type DataState, type LogLine, type TuiState } from './types.js';
 
 /** Inside the running monitor: what to do without internet. */
 export const OFFLINE_HINT = 'add a demo stream (a, source demo)';
@@ -54,7 +54,11 @@ export function reducer(state: TuiState, action: Action): TuiState {
     case 'command':
       return applyCommand(state, action.command, action.arg);
     case 'form-open':
-      return { ...state, help: false, form: { field: 'symbol', values: action.defaults, error: null } };
+      return { ...state, help: false, form: { field: 'symbol', values: { from: '', to: '', file: '', speed: '10', ...action.defaults }, error: null } };
+    case 'form-set':
+      return state.form ? { ...state, form: setFormField(state.form, action.field, action.value) } : state;
+    case 'form-field-errors':
+      return state.form ? { ...state, form: { ...state.form, fieldErrors: action.errors, field: firstErrorField(action.errors) ?? state.form.field } } : state;
     case 'form-text':
       return state.form ? { ...state, form: applyFormText(state.form, action.text) } : state;
     case 'form-key':
@@ -92,6 +96,7 @@ export function reducer(state: TuiState, action: Action): TuiState {
 
 function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: readonly StreamInfo[] | undefined, stray: readonly ConsoleLine[] = []): TuiState {
   let { stats, streams, series, processor, offline } = state.data;
+  let flash = state.flash;
   const logs: LogLine[] = [];
   let nextLogId = state.nextLogId;
   let seriesCopied = false;
@@ -100,13 +105,21 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'stats':
         stats = event.stats;
         break;
-      case 'stream':
+      case 'stream': {
+        const before = streams.find((stream) => stream.id === event.stream.id);
+        if (event.stream.status === 'failed' && before?.status !== 'failed') {
+          // a refused or failed start is an error in the status line and in the logs
+          const what = event.stream.failure?.usage ? 'refused' : 'failed';
+          flash = `error: ${event.stream.id} ${what}: ${event.stream.failure?.message ?? event.stream.detail}`;
+          logs.push({ id: nextLogId++, time: new Date().toISOString(), level: 'error', origin: 'tui', message: `${event.stream.id} ${what}: ${event.stream.failure?.message ?? event.stream.detail}` });
+        }
         streams = upsertStream(streams, event.stream);
         if (event.stream.request.source === 'live') {
           if (event.stream.status === 'reconnecting' && event.stream.link === 'connected') offline ??= offlineNotice(event.stream.id, event.stream.request.exchange);
           else if (offline?.streamId === event.stream.id && (event.stream.messages > 0 || !isActive(event.stream.status))) offline = null;
         }
         break;
+      }
       case 'candle': {
         if (!seriesCopied) {
           series = { ...series };
@@ -131,7 +144,7 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
   for (const line of stray) logs.push({ id: nextLogId++, time: new Date().toISOString(), level: line.level, origin: 'console', message: line.message });
   if (snapshot) streams = mergeSnapshot(streams, snapshot);
   const data: DataState = { stats, streams, series, processor, offline, logs: appendLogs(state.data.logs, logs) };
-  return { ...state, nextLogId, data };
+  return { ...state, nextLogId, data, flash };
 }
 
 export function offlineNotice(streamId: string, exchange: string): NonNullable<DataState['offline']> {
@@ -211,6 +224,10 @@ function applyCommand(state: TuiState, command: CommandName, arg?: number): TuiS
       // addStream, stopStream, restartStream and quit act on the engine: see app/useCommands.ts.
       return state;
   }
+}
+
+function firstErrorField(errors: Partial<Record<FormField, string>>): FormField | undefined {
+  return FORM_FIELDS.find((field) => errors[field] !== undefined);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -28,13 +28,18 @@ export interface DataState {
 
 export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const;
 export type SourceChoice = (typeof SOURCE_CHOICES)[number];
-export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source'] as const;
+/** Every field of the add-stream form, in Tab order; `formFields` picks those of a source. */
+export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source', 'from', 'to', 'file', 'speed'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
+export type TextField = Exclude<FormField, 'source'>;
 
 export interface AddForm {
   readonly field: FormField;
-  readonly values: { readonly exchange: string; readonly symbol: string; readonly dataTypes: string; readonly source: SourceChoice };
+  readonly values: { readonly [F in TextField]: string } & { readonly source: SourceChoice };
+  /** A problem of the whole request (the engine's refusal). */
   readonly error: string | null;
+  /** Inline problems, one per field, found before start. */
+  readonly fieldErrors?: Partial<Record<FormField, string>>;
 }
 
 export interface LogFilter {
@@ -71,13 +76,15 @@ export interface ConsoleLine {
   readonly message: string;
 }
 
-export type TextKey = 'backspace' | 'enter' | 'escape' | 'next' | 'prev' | 'left' | 'right';
+export type TextKey = 'backspace' | 'enter' | 'escape' | 'next' | 'prev' | 'left' | 'right' | 'clear';
 
 export type Action =
   | { readonly type: 'engine'; readonly events: readonly EngineEvent[]; readonly streams?: readonly StreamInfo[]; readonly console?: readonly ConsoleLine[] }
   | { readonly type: 'command'; readonly command: CommandName; readonly arg?: number }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly origin?: string }
-  | { readonly type: 'form-open'; readonly defaults: AddForm['values'] }
+  | { readonly type: 'form-open'; readonly defaults: Pick<AddForm['values'], 'exchange' | 'symbol' | 'dataTypes' | 'source'> & Partial<AddForm['values']> }
+  | { readonly type: 'form-set'; readonly field: TextField; readonly value: string }
+  | { readonly type: 'form-field-errors'; readonly errors: Partial<Record<FormField, string>> }
   | { readonly type: 'form-text'; readonly text: string }
   | { readonly type: 'form-key'; readonly key: TextKey }
   | { readonly type: 'form-error'; readonly error: string }

@@ -1,5 +1,8 @@
 // The whole screen through ink-testing-library, driven by a fake engine: waits for content, never sleeps.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { App } from '../app/App.js';
@@ -79,7 +82,7 @@ test('a adds a stream through the form, x stops it, r restarts it', async () => 
   const { engine, press } = mount();
   await press('a', ['Add stream', 'exchange', 'data types', 'demo']);
   await press('ETHUSDT', ['ETHUSDT▏']);
-  await press('\r', ['▸ binance:ETHUSDT', 'started binance:ETHUSDT'], ['Add stream']);
+  await press('\r', ['▸ binance:ETHUSDT', 'starting binance:ETHUSDT…'], ['Add stream']);
   assert.deepEqual(engine.started.map((r) => [r.source, r.exchange, r.symbols, r.dataTypes, r.timeframes]), [
     ['demo', 'binance', ['ETHUSDT'], ['trades', 'book_snapshot_5'], ['15s', '1m', '5m', '15m']]
   ]);
@@ -209,4 +212,40 @@ test('Space, s and . drive the replay controls of the selected stream; the healt
     ['binance:BTCUSDT', { action: 'speed', speed: 100 }],
     ['binance:BTCUSDT', { action: 'step' }]
   ]);
+});
+
+test('the form asks per source: replay from/to, file a path (Tab completes) and a speed; checked inline before start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickbridge-form-'));
+  writeFileSync(join(dir, 'capture-one.raw.gz'), '');
+  const { engine, press } = mount();
+  await press('a', ['Add stream']);
+  await press('ETHUSDT', ['ETHUSDT▏']);
+  await press('\t\t', ['▸ source']);
+  await press('\u001b[C', ['from (UTC)', 'to (UTC)', 'speed']); // → replay
+  await press('\t', ['▸ from (UTC)']);
+  await press('2024-08-02', ['2024-08-02▏']);
+  await press('\t', ['▸ to (UTC)']);
+  await press('2024-08-01', ['2024-08-01▏']);
+  await press('\r', ['✗ to (2024-08-01) must be after from (2024-08-02)', 'Add stream']);
+  assert.equal(engine.started.length, 0, 'nothing started while a field is wrong');
+  await press('\u0015', ['▸ to (UTC)'], ['2024-08-01▏']); // Ctrl-U clears the field
+  await press('\u001b[Z\u001b[Z', ['▸ source']);
+  await press('\u001b[C', ['file', 'path of a capture']); // → file
+  await press('\t', ['▸ file']);
+  await press(`${dir}/capt`, [`${dir}/capt▏`]);
+  await press('\t', [`${dir}/capture-one.raw.gz▏`]);
+  await press('\t', ['▸ speed']);
+  await press('\u0015fast', ['fast▏']);
+  await press('\r', ['✗ Invalid speed "fast"']);
+  await press('\u00157', ['7▏']);
+  await press('\r', ['starting binance:ETHUSDT…'], ['Add stream']);
+  assert.deepEqual(engine.started.map((r) => [r.source, r.file, r.speed]), [['file', `${dir}/capture-one.raw.gz`, 7]]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a start the source refuses is an error in the status line and in the logs, not "started"', async () => {
+  const { engine, app } = mount();
+  engine.emit({ type: 'stream', stream: stream('binance:NOPE', { status: 'starting' }) });
+  engine.emit({ type: 'stream', stream: stream('binance:NOPE', { status: 'failed', failure: { message: 'Unknown symbol NOPE for binance.', usage: true } }) });
+  await waitForFrame(app.lastFrame, ['error: binance:NOPE refused: Unknown symbol NOPE', 'ERR tui       binance:NOPE refused'], ['started']);
 });

@@ -209,9 +209,33 @@ test('a file replay: pause, speed and one-bar steps from the keys; the health li
   const waitView = (texts: (string | RegExp)[], timeoutMs = 30_000) =>
     waitFor(() => (texts.every((t) => (typeof t === 'string' ? view().includes(t) : t.test(view()))) ? view() : undefined), () => `${texts.map(String).join(', ')} on the screen:\n${view()}`, timeoutMs);
   await waitView([PROMPT]);
-  send('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --source file --file ${FUTURES} --exchange binance-futures --symbol BTCUSDT --speed 1 --timeframes 15s,1m --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  send('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --source demo --timeframes 15s,1m --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
   send('Enter');
-  await waitView(['REPLAY · FILE', '▶ 1×', '● running'], 60_000);
+  await waitView(['DEMO EXCHANGE', '● running'], 60_000);
+  // the file replay from the form: source file, the path completed with Tab, speed 1×
+  send('a');
+  await waitView(['Add stream', '▸ symbol']);
+  send('-l', 'BTCUSDT');
+  send('Tab');
+  send('Tab');
+  await waitView(['▸ source']);
+  send('Right');
+  send('Right');
+  await waitView(['▸ source', 'file', 'speed']);
+  send('Tab');
+  send('-l', '../shared/data/binance-fut');
+  send('Tab');
+  await waitView(['binance-futures_btcusdt_20240808.raw.gz▏']);
+  send('Tab');
+  await waitView(['▸ speed']);
+  send('C-u');
+  send('-l', '1');
+  send('Tab');
+  await waitView(['▸ exchange']);
+  send('C-u');
+  send('-l', 'binance-futures');
+  send('Enter');
+  await waitView(['REPLAY · FILE', 'binance-futures:BTCUSDT', '▶ 1×'], 60_000);
   // the health line: the capture's recorded lag, the bridge window, the rate
   const health = await waitView([/lag p50 -?[\d.]+m?s p99 -?[\d.]+m?s │ window \d+% bp \d+ │ reconn 0 gaps 0 late \S+ skip \d+ │ [\d.k]+ msg\/s/]);
   assert.match(lineWith(health, 'lag p50'), /▶ 1×/);
