@@ -141,7 +141,7 @@ test('offline, the live default says within 10 s that the exchange cannot be rea
   await waitFor(() => liveScreen().includes('LIVE') || undefined, () => `the monitor:\n${liveScreen()}`, 60_000);
   const shown = Date.now();
   const outcome = await waitFor(
-    () => (liveScreen().includes('cannot be reached') ? 'offline' : /trades [1-9]/.test(liveScreen()) ? 'online' : undefined),
+    () => (/cannot be reached.*add a demo stream/.test(liveScreen()) ? 'offline' : /trades [1-9]/.test(liveScreen()) ? 'online' : undefined),
     () => `an offline notice or live trades:\n${liveScreen()}`,
     10_000
   );
