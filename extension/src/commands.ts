@@ -32,7 +32,12 @@ const quickPickUi: StartUi = {
     return Promise.resolve(vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate }));
   },
   async openFile(title) {
-    const files = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Stream this file' });
+    const files = await vscode.window.showOpenDialog({
+      title,
+      canSelectMany: false,
+      openLabel: 'Stream this file',
+      filters: { 'Captures and Tardis CSV': ['gz', 'raw', 'csv', 'txt', 'capture', 'ndjson', 'jsonl'], 'All files': ['*'] }
+    });
     return files?.[0]?.fsPath;
   }
 };

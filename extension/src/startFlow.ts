@@ -32,6 +32,8 @@ export interface StartChoices {
   readonly from?: string;
   readonly to?: string;
   readonly file?: string;
+  /** replay and file: pacing, `max` or a multiple of real time. */
+  readonly speed?: 'max' | number;
 }
 
 export const LAST_CHOICES_KEY = 'tickbridge.lastStart';
@@ -56,6 +58,13 @@ export const DATA_TYPES = ['trades', 'book_snapshot_5', 'book_snapshot_25', 'boo
 const FROM = (value: string): string | undefined => fieldProblem('from', value);
 const TO = (value: string): string | undefined => fieldProblem('to', value);
 const SYMBOL = (value: string): string | undefined => fieldProblem('symbol', value);
+/** `to` as the engine checks it, and after `from`, said in plain words (not as flag names). */
+export function toAfter(from: string, to: string): string | undefined {
+  const problem = TO(to);
+  if (problem !== undefined) return problem;
+  return Date.parse(to) <= Date.parse(from) ? `The end (${to.trim()}) must be after the start (${from.trim()}).` : undefined;
+}
+
 const nonEmpty = (value: string): string | undefined => (value.trim() === '' ? 'a value is needed' : undefined);
 
 /** Puts `first` (the last choice) at the top and marks it. */
@@ -78,7 +87,7 @@ async function fromSettings(config: TickbridgeConfig, source: SourceName, ui: St
   if (source === 'replay') {
     const from = config.replayFrom ?? (await ui.input('Replay from (ISO-8601, UTC)', '', FROM));
     if (from === undefined) return undefined;
-    const to = config.replayTo ?? (await ui.input('Replay to (exclusive)', '', TO));
+    const to = config.replayTo ?? (await ui.input('Replay to (exclusive)', '', (value) => toAfter(from, value)));
     return to === undefined ? undefined : { ...base, from, to };
   }
   if (source === 'file') {
@@ -121,7 +130,7 @@ export async function chooseStream(config: TickbridgeConfig, ui: StartUi, memory
   if (kind === 'replay') {
     const from = await ui.input('Replay from (ISO-8601, UTC)', last.from ?? config.replayFrom ?? '', FROM);
     if (from === undefined) return undefined;
-    const to = await ui.input('Replay to (exclusive)', last.to ?? config.replayTo ?? '', TO);
+    const to = await ui.input('Replay to (exclusive)', last.to ?? config.replayTo ?? '', (value) => toAfter(from, value));
     if (to === undefined) return undefined;
     extra = { from, to };
   } else if (kind === 'file') {
@@ -129,7 +138,19 @@ export async function chooseStream(config: TickbridgeConfig, ui: StartUi, memory
     if (file === undefined) return undefined;
     extra = { file };
   }
-  const choices: StartChoices = { source: kind, exchange: exchange.trim(), symbol: symbol.trim(), dataTypes, ...extra };
+  let speed: StartChoices['speed'];
+  if (kind === 'replay' || kind === 'file') {
+    const speeds = [
+      { label: '1×', description: 'real time' },
+      { label: '10×', description: 'ten times faster: a capture you can watch' },
+      { label: '100×', description: 'a minute of data in 0.6 s' },
+      { label: 'max', description: 'as fast as the processor takes it' }
+    ];
+    const [chosen] = (await ui.pick('Tickbridge: speed', speeds, false)) ?? [];
+    if (!chosen) return undefined;
+    speed = chosen === 'max' ? 'max' : Number(chosen.replace('×', ''));
+  }
+  const choices: StartChoices = { source: kind, exchange: exchange.trim(), symbol: symbol.trim(), dataTypes, ...extra, ...(speed !== undefined && { speed }) };
   await memory.update(LAST_CHOICES_KEY, choices);
   return choices;
 }
@@ -143,7 +164,7 @@ export function buildRequest(choices: StartChoices, config: TickbridgeConfig, ap
     dataTypes: [...choices.dataTypes],
     timeframes: [...config.timeframes],
     mode: 'candles',
-    speed: 'max',
+    speed: choices.speed ?? 'max',
     ...(choices.from !== undefined && { from: choices.from }),
     ...(choices.to !== undefined && { to: choices.to }),
     ...(choices.file !== undefined && { file: choices.file }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readConfig } from '../src/config.js';
-import { buildRequest, chooseStream, LAST_CHOICES_KEY, type Memory, type PickItem, type StartUi } from '../src/startFlow.js';
+import { buildRequest, chooseStream, LAST_CHOICES_KEY, toAfter, type Memory, type PickItem, type StartUi } from '../src/startFlow.js';
 
 /** A scripted UI: answers each question in order and records what was asked. */
 function scriptedUi(answers: (string | string[] | undefined)[]) {
@@ -69,11 +69,18 @@ test('a cancelled question cancels the start and keeps the last answers', async 
   assert.deepEqual(mem.data[LAST_CHOICES_KEY], { source: 'live' });
 });
 
-test('replay asks its range; other exchanges through "Other…"', async () => {
-  const { ui, asked } = scriptedUi(['replay', 'Other…', 'deribit', 'BTC-PERPETUAL', ['trades'], '2024-08-01', '2024-08-01T01:00:00Z']);
+test('replay asks its range and a speed; other exchanges through "Other…"', async () => {
+  const { ui, asked } = scriptedUi(['replay', 'Other…', 'deribit', 'BTC-PERPETUAL', ['trades'], '2024-08-01', '2024-08-01T01:00:00Z', '10×']);
   const choices = await chooseStream(readConfig(() => undefined), ui, memory());
-  assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z' });
-  assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input']);
+  assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z', speed: 10 });
+  assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input', 'pick']);
+  assert.equal(buildRequest(choices!, readConfig(() => undefined), undefined).speed, 10);
+});
+
+test('a replay end before its start is refused in plain words, before launch', () => {
+  assert.equal(toAfter('2024-08-02', '2024-08-01'), 'The end (2024-08-01) must be after the start (2024-08-02).');
+  assert.equal(toAfter('2024-08-01', '2024-08-01T01:00:00Z'), undefined);
+  assert.doesNotMatch(toAfter('2024-08-01', 'yesterday') ?? '', /^$/);
 });
 
 test('buildRequest: timeframes from settings, API key only for replays, demo rate only for demo', () => {
