@@ -55,8 +55,10 @@ const DEMO_SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 export const DATA_TYPES = ['trades', 'book_snapshot_5', 'book_snapshot_25', 'book_snapshot_5_100ms', 'derivative_ticker', 'liquidations'];
 
 // The engine's own one-line messages (the CLI exits 2 with the same ones).
-const FROM = (value: string): string | undefined => fieldProblem('from', value);
-const TO = (value: string): string | undefined => fieldProblem('to', value);
+// In an input box there are no flags: "--from" reads "the start".
+const inWords = (problem: string | undefined): string | undefined => problem?.replace(/^--from /, 'The start ').replace(/^--to /, 'The end ');
+const FROM = (value: string): string | undefined => inWords(fieldProblem('from', value));
+const TO = (value: string): string | undefined => inWords(fieldProblem('to', value));
 const SYMBOL = (value: string): string | undefined => fieldProblem('symbol', value);
 /** `to` as the engine checks it, and after `from`, said in plain words (not as flag names). */
 export function toAfter(from: string, to: string): string | undefined {
