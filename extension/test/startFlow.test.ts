@@ -111,7 +111,8 @@ test('input boxes show the engine\'s own one-line messages inline (the CLI exits
     }
   };
   await chooseStream(config, ui, memory());
-  assert.equal(seen['Replay from (ISO-8601, UTC)'], '--from "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
-  assert.equal(seen['Replay to (exclusive)'], '--to "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  // the engine's message, its flag name in words (an input box has no flags)
+  assert.equal(seen['Replay from (ISO-8601, UTC)'], 'The start "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  assert.equal(seen['Replay to (exclusive)'], 'The end "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
   assert.match(seen['Symbol (native id like BTCUSDT or BTC-PERPETUAL, or BASE-QUOTE)'] ?? '', /type a symbol/);
 });
