@@ -3,15 +3,17 @@
  * packages and installs the .vsix, starts a demo stream from the command palette (first use sets
  * up the Python venv in global storage), opens the monitor and checks the chart draws candles and
  * their count grows, features show values, logs appear, the status bar shows msg/s, and Stop
- * Stream stops it. Saves test-artifacts/vscode-monitor.png. Skips when code-server or Chromium is
- * missing (scripts/install-code-server.sh installs code-server).
+ * Stream stops it. Saves test-artifacts/vscode-monitor.png. A second run streams a capture from the
+ * Explorer's context menu, pauses, resumes and speeds it up from the monitor, reads a feature's
+ * tooltip and writes the README's screenshot (docs/screenshots/vscode-monitor.png). Skips when
+ * code-server or Chromium is missing (scripts/install-code-server.sh installs code-server).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumPath, missingPrerequisite, startCodeServer, type CodeServer } from './e2e/codeServer.js';
 import { diagnostics, errorNotification } from './e2e/diagnostics.js';
 import { FatalError, runCommand, statusBarText, waitFor, waitForWorkbench, webviewFrame } from './e2e/workbench.js';
@@ -31,7 +33,8 @@ function packageVsix(): string {
   return vsix;
 }
 
-test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped: ${skip}` : false, timeout: 300_000 }, async (t) => {
+/** code-server with the packaged extension and these settings, and a Chromium page on it; both end with the test. */
+async function openWorkbench(t: TestContext, settings: Record<string, unknown>, prepare: (server: CodeServer) => void = () => {}): Promise<{ server: CodeServer; page: Page }> {
   const vsix = packageVsix();
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -39,27 +42,33 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await browser?.close().catch(() => {});
     await server?.stop();
   });
-
   server = await startCodeServer({
     root,
     vsix,
     timeoutMs: 60_000,
     settings: {
-      'tickbridge.defaultSource': 'demo',
-      'tickbridge.defaultExchange': 'binance',
-      'tickbridge.defaultSymbol': 'BTCUSDT',
-      'tickbridge.timeframes': ['15s', '1m'],
-      'tickbridge.demoRate': 100,
+      ...settings,
       ...(process.env.TICKBRIDGE_E2E_PYTHON ? { 'tickbridge.pythonPath': process.env.TICKBRIDGE_E2E_PYTHON } : {}),
       'workbench.colorTheme': process.env.TICKBRIDGE_E2E_THEME ?? 'Default Dark Modern'
     }
   });
+  prepare(server);
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  return { server, page: await browser.newPage({ viewport: { width: 1440, height: 900 } }) };
+}
+
+test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped: ${skip}` : false, timeout: 300_000 }, async (t) => {
+  const { server, page } = await openWorkbench(t, {
+    'tickbridge.defaultSource': 'demo',
+    'tickbridge.defaultExchange': 'binance',
+    'tickbridge.defaultSymbol': 'BTCUSDT',
+    'tickbridge.timeframes': ['15s', '1m'],
+    'tickbridge.demoRate': 100
+  });
   try {
     await page.goto(server.url);
     await waitForWorkbench(page, 60_000);
@@ -174,30 +183,9 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
 const CAPTURE = join(root, '..', 'shared', 'data', 'binance-futures_btcusdt_20240808.raw.gz');
 
 test('VS Code: Stream This Capture from the Explorer, pause, resume and speed from the monitor, a feature\'s tooltip', { skip: skip ? `skipped: ${skip}` : !existsSync(CAPTURE) ? `capture not found: ${CAPTURE}` : false, timeout: 300_000 }, async (t) => {
-  const vsix = packageVsix();
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  t.after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
-  server = await startCodeServer({
-    root,
-    vsix,
-    timeoutMs: 60_000,
-    settings: {
-      'tickbridge.timeframes': ['15s', '1m'],
-      ...(process.env.TICKBRIDGE_E2E_PYTHON ? { 'tickbridge.pythonPath': process.env.TICKBRIDGE_E2E_PYTHON } : {}),
-      'workbench.colorTheme': 'Default Dark Modern'
-    }
-  });
-  copyFileSync(CAPTURE, join(server.workspace, basename(CAPTURE))); // a temporary workspace, not the project
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const { server, page } = await openWorkbench(t, { 'tickbridge.timeframes': ['15s', '1m'] }, (started) =>
+    copyFileSync(CAPTURE, join(started.workspace, basename(CAPTURE))) // a temporary workspace, not the project
+  );
   try {
     await page.goto(server.url);
     await waitForWorkbench(page, 60_000);
