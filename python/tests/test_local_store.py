@@ -133,3 +133,25 @@ async def test_close_commits_everything_queued(tmp_path):
     await store.aclose()
     got = rows(store.path)
     assert len(got) == 50 and store.rows_written == 50 and got[0]["new_feature"] == 2.5
+
+
+async def test_two_processors_sharing_one_store_both_add_the_same_feature_column(tmp_path):
+    """Two processors started in one folder open the store before either wrote a feature: the
+    second to add a column finds it there, and both runs' candles are kept."""
+    first, second = LocalStore(tmp_path), LocalStore(tmp_path)
+    first.open()
+    second.open()
+    try:
+        candle = {"exchange": "binance", "symbol": "BTCUSDT", "timeframe": "1m",
+                  "start": "2024-08-08T23:55:00.000Z", "end": "2024-08-08T23:56:00.000Z",
+                  "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0,
+                  "buy_volume": 1.0, "sell_volume": 0.0, "trades": 1, "vwap": 1.0,
+                  "features": {"basis_bps": 1.5}}
+        for store, run_id in ((first, "a"), (second, "b")):
+            run = Run(run_id, "live", "binance", ("BTCUSDT",), None, "2024-08-08T23:55:00.000Z")
+            store._write_rows([(run, candle)])
+    finally:
+        first._close_db()
+        second._close_db()
+    got = rows(tmp_path / "candles.sqlite", "SELECT run_id, basis_bps FROM candles ORDER BY run_id")
+    assert got == [{"run_id": "a", "basis_bps": 1.5}, {"run_id": "b", "basis_bps": 1.5}]

@@ -208,8 +208,11 @@ class LocalStore:
                            *(f.get(n) for n in feature_names)))
         db.execute("BEGIN IMMEDIATE")
         try:
+            # Under the write lock: another processor sharing this store may have added a column.
+            present = {row[1] for row in db.execute("PRAGMA table_info(candles)")}
             for name in new_features:
-                db.execute(f"ALTER TABLE candles ADD COLUMN {quote(name)} REAL")
+                if name not in present:
+                    db.execute(f"ALTER TABLE candles ADD COLUMN {quote(name)} REAL")
             for run in runs.values():
                 if run.run_id not in self._runs_stored:
                     _begin_run(db, run)
