@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { StreamProposal, StreamRequest } from '../../core/index.js';
 import type { TickbridgeConfig } from './config.js';
-import { BACK, runSteps, type Question, type StepAnswer } from './stepUi.js';
+import { BACK, runSteps, type Step, type StepAnswer, type StepUi } from './stepUi.js';
 
 export interface CaptureChoices {
   readonly exchange: string;
@@ -43,33 +43,33 @@ export function checkSymbol(value: string, exchange: string, proposal: StreamPro
   return undefined;
 }
 
-export async function chooseCapture(path: string, proposal: StreamProposal, ui: Parameters<typeof runSteps>[0]): Promise<CaptureChoices | undefined> {
+export async function chooseCapture(path: string, proposal: StreamProposal, ui: StepUi): Promise<CaptureChoices | undefined> {
   const title = `Stream ${basename(path)}`;
   const initial: CaptureChoices = { exchange: proposal.exchanges[0] ?? '', symbol: proposal.symbols[0] ?? '', speed: 10 };
-  const venue: Question<CaptureChoices> = async (u, answers, step, steps) =>
-    answer<CaptureChoices>(await u.input(`${title}: exchange`, step, steps, answers.exchange, proposeText('exchange', proposal.exchanges), (v) => checkExchange(v, proposal)), (v) => {
+  const venue: Step<CaptureChoices>['ask'] = async (answers, { step, steps }) =>
+    answer<CaptureChoices>(await ui.input(`${title}: exchange`, step, steps, answers.exchange, proposeText('exchange', proposal.exchanges), (v) => checkExchange(v, proposal)), (v) => {
       const exchange = v.trim();
       // another venue: its own symbol proposed
       const next: Partial<CaptureChoices> = exchange === answers.exchange ? { exchange } : { exchange, symbol: proposal.symbolsByExchange[exchange]?.[0] ?? '' };
       return next;
     });
-  const symbol: Question<CaptureChoices> = async (u, answers, step, steps) =>
-    answer(
-      await u.input(`${title}: symbol`, step, steps, answers.symbol, proposeText('symbol', proposal.symbolsByExchange[answers.exchange] ?? []), (v) => checkSymbol(v, answers.exchange, proposal)),
+  const symbol: Step<CaptureChoices>['ask'] = async (answers, { step, steps }) =>
+    answer<CaptureChoices>(
+      await ui.input(`${title}: symbol`, step, steps, answers.symbol, proposeText('symbol', proposal.symbolsByExchange[answers.exchange] ?? []), (v) => checkSymbol(v, answers.exchange, proposal)),
       (v) => ({ symbol: v.trim() })
     );
-  const speed: Question<CaptureChoices> = async (u, answers, step, steps) => {
+  const speed: Step<CaptureChoices>['ask'] = async (answers, { step, steps }) => {
     const active = SPEEDS.find((s) => s.speed === answers.speed)?.label ?? DEFAULT_SPEED;
-    return answer(await u.pick(`${title}: speed`, step, steps, SPEEDS, active), (label) => ({ speed: SPEEDS.find((s) => s.label === label)?.speed ?? 10 }));
+    return answer<CaptureChoices>(await ui.pick(`${title}: speed`, step, steps, SPEEDS, active), (label) => ({ speed: SPEEDS.find((s) => s.label === label)?.speed ?? 10 }));
   };
-  return runSteps(ui, initial, [venue, symbol, speed]);
+  return runSteps(initial, [{ ask: venue }, { ask: symbol }, { ask: speed }]);
 }
 
 function proposeText(what: string, found: readonly string[]): string {
   return found.length > 0 ? `Read from the file: ${found.slice(0, 5).join(', ')}` : `The file did not say its ${what}: type it.`;
 }
 
-function answer<A>(value: StepAnswer, set: (value: string) => Partial<A>): StepAnswer | Partial<A> {
+function answer<A>(value: StepAnswer, set: (value: string) => Partial<A>): typeof BACK | undefined | Partial<A> {
   return value === undefined || value === BACK ? value : set(value);
 }
 

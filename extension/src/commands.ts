@@ -5,6 +5,7 @@ import { readConfig } from './config.js';
 import { streamPickDescription } from './presentation.js';
 import type { EngineHost } from './engineHost.js';
 import { PythonSetupError } from './pythonEnv.js';
+import { pickStep, quickInputSteps } from './quickInputSteps.js';
 import { buildRequest, chooseStream, type PickItem, type StartUi } from './startFlow.js';
 
 export const API_KEY_SECRET = 'tickbridge.tardisApiKey';
@@ -18,8 +19,10 @@ export interface CommandDeps {
 
 export const settingsGetter = (section: string): unknown => vscode.workspace.getConfiguration('tickbridge').get(section);
 
+/** Start Stream's UI: one multi-step input (Step n/N, Back) when the flow says the step. */
 const quickPickUi: StartUi = {
-  async pick(title: string, items: readonly PickItem[], many: boolean) {
+  async pick(title: string, items: readonly PickItem[], many: boolean, at) {
+    if (at) return pickStep(title, at.step, at.steps, items, many);
     const options = { title, ignoreFocusOut: true, matchOnDescription: true };
     if (many) {
       const chosen = await vscode.window.showQuickPick([...items], { ...options, canPickMany: true });
@@ -28,7 +31,8 @@ const quickPickUi: StartUi = {
     const chosen = await vscode.window.showQuickPick([...items], options);
     return chosen ? [chosen.label] : undefined;
   },
-  input(title, value, validate) {
+  input(title, value, validate, at) {
+    if (at) return quickInputSteps.input(title, at.step, at.steps, value, '', validate);
     return Promise.resolve(vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate }));
   },
   async openFile(title) {

@@ -1,15 +1,15 @@
 /** The StepUi of VS Code: an input box or quick pick with "Step n/N" and a Back button. */
 import * as vscode from 'vscode';
-import { BACK, type StepAnswer, type StepUi } from './stepUi.js';
+import { BACK, type StepUi } from './stepUi.js';
 
-function ask<T extends vscode.QuickInput>(input: T, step: number, steps: number, wire: (input: T, done: (answer: StepAnswer) => void) => void): Promise<StepAnswer> {
+function ask<T extends vscode.QuickInput, R = string>(input: T, step: number, steps: number, wire: (input: T, done: (answer: R | typeof BACK | undefined) => void) => void): Promise<R | typeof BACK | undefined> {
   input.step = step;
   input.totalSteps = steps;
   input.ignoreFocusOut = true;
   (input as unknown as vscode.QuickPick<vscode.QuickPickItem>).buttons = step > 1 ? [vscode.QuickInputButtons.Back] : [];
-  return new Promise<StepAnswer>((resolve) => {
+  return new Promise<R | typeof BACK | undefined>((resolve) => {
     let settled = false;
-    const done = (answer: StepAnswer) => {
+    const done = (answer: R | typeof BACK | undefined) => {
       if (settled) return;
       settled = true;
       resolve(answer);
@@ -39,17 +39,26 @@ export const quickInputSteps: StepUi = {
       });
     });
   },
-  pick(title, step, steps, items, active) {
-    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem>();
-    quickPick.title = title;
-    quickPick.items = items.map((item) => ({ label: item.label, ...(item.description !== undefined && { description: item.description }) }));
-    const preselected = quickPick.items.find((item) => item.label === active);
-    if (preselected) quickPick.activeItems = [preselected];
-    return ask(quickPick, step, steps, (input, done) => {
-      input.onDidAccept(() => {
-        const chosen = input.selectedItems[0] ?? input.activeItems[0];
-        if (chosen) done(chosen.label);
-      });
-    });
+  async pick(title, step, steps, items, active) {
+    const chosen = await pickStep(title, step, steps, items.map((item) => ({ ...item, picked: item.label === active })), false);
+    return chosen === BACK || chosen === undefined ? chosen : chosen[0];
   }
 };
+
+/** A quick pick as a step: one label (or several with `many`), BACK, or undefined when cancelled. */
+export function pickStep(title: string, step: number, steps: number, items: readonly { label: string; description?: string; picked?: boolean }[], many: boolean): Promise<string[] | typeof BACK | undefined> {
+  const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  quickPick.title = title;
+  quickPick.canSelectMany = many;
+  quickPick.matchOnDescription = true;
+  quickPick.items = items.map((item) => ({ label: item.label, ...(item.description !== undefined && { description: item.description }) }));
+  const marked = quickPick.items.filter((_, i) => items[i]?.picked);
+  if (many) quickPick.selectedItems = marked;
+  else if (marked[0]) quickPick.activeItems = [marked[0]];
+  return ask<vscode.QuickPick<vscode.QuickPickItem>, string[]>(quickPick, step, steps, (input, done) => {
+    input.onDidAccept(() => {
+      const chosen = many ? [...input.selectedItems] : [input.selectedItems[0] ?? input.activeItems[0]].filter((item) => item !== undefined);
+      if (chosen.length > 0) done(chosen.map((item) => item.label));
+    });
+  });
+}
