@@ -21,3 +21,4 @@ export type { TickWriter } from './src/persist/types.js';
 export { PACKAGE_ROOT, VENV_PYTHON } from './src/paths.js';
 export { isCsvPath, proposeStream, type StreamProposal } from './src/sources/propose.js';
 export { parseSpeed } from './src/sources/index.js';
+export { featureDocs, featureTooltip, parseFeatureDocs, type FeatureDoc } from './src/contract/featureDocs.js';

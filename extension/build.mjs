@@ -34,8 +34,6 @@ await Promise.all([
     entryPoints: { main: 'extension/webview/main.ts' },
     outdir: join(out, 'webview'),
     bundle: true,
-    // docs/features.md as text: the feature tooltips read it (shared/featureDocs.ts)
-    loader: { '.md': 'text' },
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

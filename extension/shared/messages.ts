@@ -88,6 +88,8 @@ export interface MonitorSnapshot {
   readonly bars: readonly Bar[];
   readonly logs: readonly LogLine[];
   readonly featureNames: readonly string[];
+  /** Per feature: its unit and formula from docs/features.md, for the tooltips. */
+  readonly featureTooltips: Readonly<Record<string, string>>;
   /** The replay speeds offered (the engine's PLAYBACK_SPEEDS). */
   readonly speeds: readonly ('max' | number)[];
 }

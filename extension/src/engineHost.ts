@@ -5,14 +5,14 @@
  * No `vscode` here: the engine factory is injected, so tests drive it with a fake engine.
  */
 import type { Engine, EngineEvent, PlaybackControl, StreamRequest } from '../../core/index.js';
-import { FEATURE_NAMES, validateRequest } from '../../core/index.js';
+import { FEATURE_NAMES, featureDocs, validateRequest } from '../../core/index.js';
 import { MonitorStore, type StoreChange } from './monitorStore.js';
 
 export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'controlStream' | 'stopAll' | 'listStreams' | 'close'>;
 export type ChangeListener = (change: StoreChange) => void;
 
 export class EngineHost {
-  readonly store = new MonitorStore(FEATURE_NAMES);
+  readonly store = new MonitorStore(FEATURE_NAMES, undefined, featureDocs());
   private engine: EngineLike | undefined;
   private starting: Promise<EngineLike> | undefined;
   private unsubscribe: (() => void) | undefined;

@@ -3,7 +3,7 @@
  * timeframe (bounded), logs (bounded) and totals. Pure: no `vscode`, no timers; the host feeds it
  * engine events and reads snapshots for the monitor, the tree and the status bar.
  */
-import { PLAYBACK_SPEEDS, isActive, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
+import { PLAYBACK_SPEEDS, featureTooltip, isActive, type FeatureDoc, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
@@ -70,10 +70,15 @@ export class MonitorStore {
   private messagesPerSecond = 0;
   private processor = 'not started';
 
+  private readonly featureTooltips: Readonly<Record<string, string>>;
+
   constructor(
     private readonly featureNames: readonly string[],
-    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 }
-  ) {}
+    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 },
+    docs: Readonly<Record<string, FeatureDoc>> = {}
+  ) {
+    this.featureTooltips = Object.fromEntries(featureNames.map((name) => [name, featureTooltip(name, docs[name])]));
+  }
 
   apply(event: EngineEvent): StoreChange {
     switch (event.type) {
@@ -172,6 +177,7 @@ export class MonitorStore {
       bars: selected ? [...this.barsOf(selected, timeframe)] : [],
       logs: [...this.logs],
       featureNames: this.featureNames,
+      featureTooltips: this.featureTooltips,
       speeds: PLAYBACK_SPEEDS
     };
   }

@@ -1,9 +1,5 @@
 /** The features table: the latest value of each feature and a sparkline of its recent bars. */
-import featuresMarkdown from '../../docs/features.md';
-import { featureTooltip, parseFeatureDocs } from '../shared/featureDocs.js';
 import type { Bar } from '../shared/messages.js';
-
-const DOCS = parseFeatureDocs(featuresMarkdown);
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SPARK_BARS = 40;
@@ -38,6 +34,8 @@ interface Row {
 export class FeaturesTable {
   private readonly rows = new Map<string, Row>();
   private names: readonly string[] = [];
+  /** Unit and formula per feature, from docs/features.md (the host sends them). */
+  tooltips: Readonly<Record<string, string>> = {};
 
   constructor(
     private readonly body: HTMLTableSectionElement,
@@ -54,7 +52,7 @@ export class FeaturesTable {
         const label = document.createElement('td');
         label.className = 'name';
         label.textContent = name;
-        label.title = featureTooltip(name, DOCS[name]);
+        label.title = this.tooltips[name] ?? name;
         tr.title = label.title;
         const value = document.createElement('td');
         value.className = 'num';

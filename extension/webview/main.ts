@@ -109,6 +109,7 @@ function receive(message: HostToWebview): void {
       const s = message.snapshot;
       streams = s.streams;
       featureNames = s.featureNames;
+      features.tooltips = s.featureTooltips;
       speeds = s.speeds;
       bars = [...s.bars];
       save({ selected: s.selected, timeframe: s.timeframe });

@@ -1,9 +1,9 @@
 /** Latest value of every feature with a sparkline of recent closed bars; scrolls when it does not fit. */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { FEATURE_NAMES, type Candle, type FeatureName } from '../../core/index.js';
+import { FEATURE_NAMES, featureDocs, type Candle, type FeatureName } from '../../core/index.js';
 import { sparkline } from '../chart/sparkline.js';
-import { fitNumber, padEnd } from '../format.js';
+import { fitNumber, padEnd, truncate } from '../format.js';
 import { useTone, type Tone } from '../theme.js';
 import { Panel } from './Panel.js';
 
@@ -42,7 +42,9 @@ export interface FeaturesPaneProps {
 export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focused, width, height }: FeaturesPaneProps) {
   const tone = useTone();
   const inner = width - 2;
-  const rows = Math.max(1, height - 2);
+  // focused: the last line defines the first feature shown (unit and formula, from docs/features.md)
+  const detail = focused && height - 2 >= 6;
+  const rows = Math.max(1, height - 2 - (detail ? 2 : 0));
   const latest = candles[candles.length - 1];
   const closed = candles.filter((candle) => candle.closed);
   const first = Math.max(0, Math.min(scroll, FEATURE_NAMES.length - rows));
@@ -69,6 +71,19 @@ export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focuse
           </Text>
         );
       })}
+      {detail && shown[0] && (
+        <Box height={2}>
+          <Text wrap="wrap" color={tone('accent')}>
+            {truncate(definition(shown[0]), 2 * inner)}
+          </Text>
+        </Box>
+      )}
     </Panel>
   );
 });
+
+/** `spread_bps: basis points (1 bp = 0.01%) · 10⁴ · (ask1 − bid1) / mid` */
+function definition(name: FeatureName): string {
+  const doc = featureDocs()[name];
+  return doc ? `▲ ${name}: ${doc.unit} · ${doc.formula}` : `▲ ${name}`;
+}

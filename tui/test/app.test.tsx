@@ -249,3 +249,9 @@ test('a start the source refuses is an error in the status line and in the logs,
   engine.emit({ type: 'stream', stream: stream('binance:NOPE', { status: 'failed', failure: { message: 'Unknown symbol NOPE for binance.', usage: true } }) });
   await waitForFrame(app.lastFrame, ['error: binance:NOPE refused: Unknown symbol NOPE', 'ERR tui       binance:NOPE refused'], ['started']);
 });
+
+test('the focused features pane defines its first feature (unit and formula from docs/features.md)', async () => {
+  const { press } = mount(new FakeEngine(), { columns: 120, rows: 30 });
+  await press('\t\t', ['▲ spread_bps: basis points (1 bp =', '0.01%) · 10⁴ · (ask1 − bid1) / mid']);
+  await press('j', ['▲ mid: price, in the quote currency', '(ask1 + bid1) / 2']);
+});

@@ -1,8 +1,12 @@
 /**
  * Feature definitions and units read from docs/features.md, the one text that defines them:
  * each table row whose first cell names features in backticks gives their formula (second
- * cell); the "Units" table gives their unit. Pure: the webview bundles the file's text.
+ * cell); the "Units" table gives their unit. The TUI shows them in the features pane, the VS Code
+ * monitor as tooltips (the .vsix carries the file).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.js';
 
 export interface FeatureDoc {
   readonly formula: string;
@@ -32,4 +36,18 @@ export function parseFeatureDocs(markdown: string): Record<string, FeatureDoc> {
 export function featureTooltip(name: string, doc: FeatureDoc | undefined): string {
   if (!doc) return name;
   return `${name}${doc.unit ? ` — ${doc.unit}` : ''}\n${doc.formula}`;
+}
+
+let loaded: Record<string, FeatureDoc> | undefined;
+
+/** The definitions of docs/features.md (read once); none when the file is missing. */
+export function featureDocs(): Record<string, FeatureDoc> {
+  if (loaded === undefined) {
+    try {
+      loaded = parseFeatureDocs(readFileSync(join(PACKAGE_ROOT, 'docs', 'features.md'), 'utf8'));
+    } catch {
+      loaded = {};
+    }
+  }
+  return loaded;
 }

@@ -1,10 +1,9 @@
-// Feature tooltips come from docs/features.md itself: every feature has a formula and a unit there.
+// Feature definitions (VS Code tooltips, the TUI's features pane) come from docs/features.md itself: every feature has a formula and a unit there.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FEATURE_NAMES, PACKAGE_ROOT } from '../../core/index.js';
-import { featureTooltip, parseFeatureDocs } from '../shared/featureDocs.js';
+import { FEATURE_NAMES, PACKAGE_ROOT, featureTooltip, parseFeatureDocs } from '../index.js';
 
 test('docs/features.md gives every feature a formula and a unit; the tooltip shows both', () => {
   const docs = parseFeatureDocs(readFileSync(join(PACKAGE_ROOT, 'docs', 'features.md'), 'utf8'));
