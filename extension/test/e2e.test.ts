@@ -196,10 +196,10 @@ test('VS Code: Stream This Capture from the Explorer, pause, resume and speed fr
     const item = page.locator('.monaco-menu .action-item', { hasText: 'Tickbridge: Stream This Capture' }).first();
     // the menu has the extension's entry once the workbench has read its contributions
     await waitFor('the Explorer context menu entry', async () => {
-      await row.click({ button: 'right' });
-      if (await item.isVisible({ timeout: 1500 }).catch(() => false)) return true;
-      await page.keyboard.press('Escape');
-      return undefined;
+      await row.click({ button: 'right', timeout: 5_000 });
+      const shown = await item.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+      if (!shown) await page.keyboard.press('Escape');
+      return shown || undefined;
     }, 60_000, 1000);
     await item.hover();
     await page.keyboard.press('Enter');
