@@ -63,8 +63,11 @@ export function evaluate(r) {
     const t = r.tui;
     add(6, 'TUI CPU', `monitor ${pct(t.tuiOwnShare)} of a core (tui process ${pct(t.tuiProcessShare)} − headless run ${pct(t.headlessProcessShare)}, demo --demoRate ${t.demoRate})`, '≤ 10% of a core', t.tuiOwnShare <= 0.1);
   }
+  const cost = r.micro?.per_symbol_model_cost;
   add(7, 'Processor micro-benchmark', failed('micro') ? missing('micro')
-    : `${k(r.micro.process_per_s)} msg/s process only; ${k(r.micro.decode_process_per_s)} msg/s decode + process`, '—', null);
+    : `${k(r.micro.process_per_s)} msg/s process only; ${k(r.micro.decode_process_per_s)} msg/s decode + process` +
+      (cost ? `; per-symbol time model costs ${pct(cost.decode_process)} of decode + process (${pct(cost.process)} process only)` : ''),
+    cost ? '< 10%' : '—', cost ? cost.decode_process < 0.1 : null);
   return rows;
 }
 

@@ -32,11 +32,11 @@ test('every kind of message encodes to a valid protocol message', () => {
   const disconnect: Disconnect = { type: 'disconnect', exchange: 'binance', localTimestamp: local, symbols: undefined };
 
   const decoded = [trade, book, ticker, liquidation, disconnect].map((m) => MarketMsg.parse(JSON.parse(encodeMessage(m))));
-  assert.deepEqual(decoded[0], { type: 'trade', symbol: 'BTCUSDT', price: 61234.5, amount: 0.01, side: 'sell', ts: epochMicros(ts) });
-  assert.deepEqual(decoded[1], { type: 'book_snapshot', symbol: 'BTCUSDT', name: 'book_snapshot_5_0ms', depth: 5, bids: [[1, 2]], asks: [[1.5, 3]], ts: epochMicros(ts) });
+  assert.deepEqual(decoded[0], { type: 'trade', symbol: 'BTCUSDT', price: 61234.5, amount: 0.01, side: 'sell', ts: epochMicros(ts), lts: epochMicros(local) });
+  assert.deepEqual(decoded[1], { type: 'book_snapshot', symbol: 'BTCUSDT', name: 'book_snapshot_5_0ms', depth: 5, bids: [[1, 2]], asks: [[1.5, 3]], ts: epochMicros(ts), lts: epochMicros(local) });
   assert.deepEqual(decoded[2], {
-    type: 'derivative_ticker', symbol: 'BTCUSDT', last_price: null, open_interest: 10, funding_rate: 0.0001, index_price: 100, mark_price: null, ts: epochMicros(ts)
+    type: 'derivative_ticker', symbol: 'BTCUSDT', last_price: null, open_interest: 10, funding_rate: 0.0001, index_price: 100, mark_price: null, ts: epochMicros(ts), lts: epochMicros(local)
   });
-  assert.deepEqual(decoded[3], { type: 'liquidation', symbol: 'BTCUSDT', price: 2, amount: 3, side: 'buy', ts: epochMicros(ts) });
+  assert.deepEqual(decoded[3], { type: 'liquidation', symbol: 'BTCUSDT', price: 2, amount: 3, side: 'buy', ts: epochMicros(ts), lts: epochMicros(local) });
   assert.deepEqual(decoded[4], { type: 'disconnect', ts: epochMicros(local) });
 });

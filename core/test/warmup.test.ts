@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.js';
 import { makeStoreV2 } from './helpers/storeV2.js';
 
 function bar(start: string, end: string, timeframe = '15s'): Candle {
-  return { type: 'candle', exchange: 'binance', symbol: 'BTCUSDT', timeframe, start, end, closed: true, final: false, open: 1, high: 1, low: 1, close: 1, volume: 0, buy_volume: 0, sell_volume: 0, trades: 0, vwap: null, gap: false, features: {} };
+  return { type: 'candle', exchange: 'binance', symbol: 'BTCUSDT', timeframe, start, end, closed: true, final: false, open: 1, high: 1, low: 1, close: 1, volume: 0, buy_volume: 0, sell_volume: 0, trades: 0, vwap: null, gap: false, partial: false, features: {} };
 }
 
 test('stored bars come first, a bar the live stream has is shown once, the first live bar after a pause is marked', async () => {

@@ -44,6 +44,7 @@ export function candle(start: string, timeframe = '15s', extra: Partial<Candle> 
     trades: 4,
     vwap: 100.2,
     gap: false,
+    partial: false,
     features: { mid: 100.4, obi_5: 0.1 },
     ...extra
   };

@@ -24,6 +24,7 @@ from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
 from .persist import PersistPublisher
 from .persist.local_store import LocalStore, StoreFailed
+from .processor import DEFAULT_LATENESS_US
 from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .streaming_service.backends import EventPublisher
 from .streaming_service.modes.serve_mode import ServeHub
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="at most one update of an open bar per symbol and timeframe per interval")
     parser.add_argument("--close-grace-ms", type=int, default=2000,
                         help="live streams: a bar closes on the wall clock this long after its end")
+    parser.add_argument("--lateness-ms", type=int, default=DEFAULT_LATENESS_US // 1000,
+                        help="a symbol's bar closes once a message of that symbol is this much newer "
+                             "than its end; older messages for it are late (counted, dropped)")
     parser.add_argument("--max-connections", type=int, default=512,
                         help="concurrent connections served; more are dropped (logged once per burst)")
     parser.add_argument("--store-retry-s", type=float, default=30.0,
@@ -83,7 +87,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    for name in ("history", "close_grace_ms", "port"):
+    for name in ("history", "close_grace_ms", "lateness_ms", "port"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
     if not is_loopback(args.host):
@@ -141,6 +145,7 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
         session=SessionConfig(default_timeframes=tuple(args.timeframes),
                               partial_interval_ms=args.partial_interval_ms,
                               close_grace_ms=args.close_grace_ms,
+                              lateness_ms=args.lateness_ms,
                               token=os.environ.get("TICKBRIDGE_TOKEN") or None,
                               writer_token=os.environ.get("TICKBRIDGE_WRITER_TOKEN") or None))
     stats = Stats()

@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import SERVER_NAME
 from .persist.local_store import LocalStore, Run, StoreFailed
-from .processor import SeqGap, StreamProcessor
+from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
 from .protocol import (PROTOCOL_VERSION, Batch, End, Hello, InvalidMessage, decode_batch_leniently,
                        encode, inbound_decoder)
 from .stats import Stats
@@ -41,6 +41,7 @@ class SessionConfig:
     default_timeframes: tuple[str, ...] = ("15s", "1m", "5m", "15m")
     partial_interval_ms: int = 250
     close_grace_ms: int = 2000
+    lateness_ms: int = DEFAULT_LATENESS_US // 1000
     token: str | None = None
     """Readers' token (``subscribe``); also the writers' when ``writer_token`` is unset."""
     writer_token: str | None = None
@@ -93,7 +94,8 @@ def processor_for(hello: Hello, config: SessionConfig) -> StreamProcessor:
             exchange=hello.exchange, timeframes=hello.timeframes or list(config.default_timeframes),
             mode=hello.mode, live=hello.live, next_seq=hello.next_seq,
             close_grace_us=config.close_grace_ms * 1000,
-            partial_interval_us=config.partial_interval_ms * 1000)
+            partial_interval_us=config.partial_interval_ms * 1000,
+            lateness_us=config.lateness_ms * 1000)
         if hello.state is not None:
             processor.restore(hello.state)
             if processor.next_seq != hello.next_seq:  # the state is the processor's own truth
@@ -314,9 +316,13 @@ class EngineSession:
             self.stats.messages += take
             pos += take
             if processor.ended or self.unacked >= ACK_EVERY:
+                if processor.ended:  # the counts of a finished source, before its last ack
+                    self.stats.streams[self.stream_id] = processor.counters()
+                    self.post(self.stats.frame())
                 processor.ended = False
                 self._ack()
         self.stats.trades += processor.trades_seen - trades_before
+        self.stats.streams[self.stream_id] = processor.counters()
         self._emit(processor.partials(self.wall_clock_us()))
 
     def _reject(self, code: str, message: str, seq: int | None = None) -> None:

@@ -8,6 +8,7 @@ about sockets or clocks.
 from __future__ import annotations
 
 from math import log, sqrt
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .protocol import Level
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from .candles import Accumulator
 
 BOOK_LEVELS_FOR_OBI = 5
+_amount = itemgetter(1)  # of a book level [price, amount]
+CARRIED = (("funding_last", "funding_rate"), ("mark_last", "mark_price"),
+           ("index_last", "index_price"), ("oi_last", "open_interest"))
+"""An interval's last ticker values (``Accumulator``) and the market state fields they set."""
 
 
 class MarketState:
@@ -23,8 +28,9 @@ class MarketState:
 
     ``book``: ``(spread_bps, mid, weighted_mid, obi_5)`` of the last book snapshot, or
     ``None`` when it had an empty side (or there was none yet).
-    ``prev``: ``(bid1, bid_qty1, ask1, ask_qty1, mid)`` of the last *valid* snapshot, the
-    reference of the next OFI / log-return term; reset by a disconnect.
+    ``prev``: ``(bid1, bid_qty1, ask1, ask_qty1, mid)`` of the last *valid* snapshot received,
+    the reference of the next OFI / log-return term; reset by a disconnect.
+    The other values are those at the end of the last closed interval (``carry``).
     ``book_lost``: a disconnect cut the book and no snapshot came since: book features are
     null (never the stale pre-disconnect values) and bars are flagged ``gap`` until one does.
     """
@@ -54,6 +60,23 @@ class MarketState:
             "open_interest": self.open_interest,
         }
 
+    def carry(self, acc: Accumulator) -> None:
+        """An interval closed: its newest trade, book and ticker values become the carried ones."""
+        if acc.trades:
+            self.last_price = acc.close
+        if acc.book_ts is not None:
+            self.book = acc.book
+        for last, carried in CARRIED:
+            value = getattr(acc, last)
+            if value is not None:
+                setattr(self, carried, value)
+
+    def copy(self) -> MarketState:
+        twin = MarketState.__new__(MarketState)
+        for name in MarketState.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketState:
         state = cls()
@@ -76,12 +99,17 @@ def lose_book(market: MarketState) -> None:
     market.prev = None  # no OFI / return across the outage
 
 
-def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: Accumulator) -> None:
-    """A book snapshot: updates the carried book features and adds the OFI term e_n and the
-    squared log return of the mid to ``acc`` (Cont, Kukanov & Stoikov 2014)."""
+def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: Accumulator,
+               ts: int) -> None:
+    """A book snapshot stamped ``ts``: the book features of ``acc`` (the interval holding ``ts``)
+    when it is the interval's newest, and the OFI term e_n and the squared log return of the mid
+    against the previous valid snapshot received (Cont, Kukanov & Stoikov 2014)."""
+    newest = acc.book_ts is None or ts >= acc.book_ts
     market.book_lost = False
     if not bids or not asks:
-        market.book = None  # null book features; skipped for ofi / realized_vol
+        if newest:
+            acc.book = None  # null book features; skipped for ofi / realized_vol
+            acc.book_ts = ts
         return
     b, bq = bids[0]
     a, aq = asks[0]
@@ -90,14 +118,16 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
     top_qty = bq + aq
     weighted_mid = (b * aq + a * bq) / top_qty if top_qty > 0 else None
     if len(bids) <= BOOK_LEVELS_FOR_OBI and len(asks) <= BOOK_LEVELS_FOR_OBI:
-        bid_qty = sum([level[1] for level in bids])
-        ask_qty = sum([level[1] for level in asks])
+        bid_qty = sum(map(_amount, bids))
+        ask_qty = sum(map(_amount, asks))
     else:
-        bid_qty = sum([level[1] for level in bids[:BOOK_LEVELS_FOR_OBI]])
-        ask_qty = sum([level[1] for level in asks[:BOOK_LEVELS_FOR_OBI]])
+        bid_qty = sum(map(_amount, bids[:BOOK_LEVELS_FOR_OBI]))
+        ask_qty = sum(map(_amount, asks[:BOOK_LEVELS_FOR_OBI]))
     depth_qty = bid_qty + ask_qty
     obi = (bid_qty - ask_qty) / depth_qty if depth_qty > 0 else None
-    market.book = (spread_bps, mid, weighted_mid, obi)
+    if newest:
+        acc.book = (spread_bps, mid, weighted_mid, obi)
+        acc.book_ts = ts
 
     prev = market.prev
     if prev is not None:
@@ -120,22 +150,21 @@ def apply_book(market: MarketState, bids: list[Level], asks: list[Level], acc: A
 
 
 def apply_ticker(
-    market: MarketState,
     acc: Accumulator,
     funding_rate: float | None,
     mark_price: float | None,
     index_price: float | None,
     open_interest: float | None,
 ) -> None:
-    """A derivative ticker: each non-null value replaces the carried one."""
+    """A derivative ticker: each non-null value replaces the interval's last one (carried
+    into the market state when the interval closes)."""
     if funding_rate is not None:
-        market.funding_rate = funding_rate
+        acc.funding_last = funding_rate
     if mark_price is not None:
-        market.mark_price = mark_price
+        acc.mark_last = mark_price
     if index_price is not None:
-        market.index_price = index_price
+        acc.index_last = index_price
     if open_interest is not None:
-        market.open_interest = open_interest
         acc.oi_last = open_interest
 
 
@@ -181,7 +210,7 @@ def feature_values(
         "realized_vol": realized_vol,
         "signed_volume": float(signed_volume),
         "trade_imbalance": signed_volume / volume if volume > 0 else 0.0,
-        "trade_intensity": acc.trades * 1e6 / length_us,
+        "trade_intensity": acc.trades * 1e6 / length_us if length_us > 0 else None,
         "funding_rate": market.funding_rate,
         "mark_price": mark,
         "index_price": index,

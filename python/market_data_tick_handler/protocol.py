@@ -15,6 +15,12 @@ import msgspec
 EpochMicros = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 # A traded, liquidated or quoted amount.
 Amount = Annotated[float, msgspec.Meta(ge=0)]
+# Plausibility at the edge (docs/features.md): a trade or liquidation with a price or amount
+# that is not finite, <= 0 or absurdly large is rejected as a bad message and counted.
+MAX_PRICE = 1e12
+MAX_AMOUNT = 1e15
+Price = Annotated[float, msgspec.Meta(gt=0, le=MAX_PRICE)]
+TradedAmount = Annotated[float, msgspec.Meta(gt=0, le=MAX_AMOUNT)]
 
 PROTOCOL_VERSION = 1
 
@@ -31,10 +37,11 @@ class _Frame(msgspec.Struct, tag_field="type", gc=False):
 
 class Trade(_Frame, tag="trade"):
     symbol: str
-    price: float
-    amount: Amount
+    price: Price
+    amount: TradedAmount
     side: Literal["buy", "sell", "unknown"]
     ts: EpochMicros
+    lts: EpochMicros | None = None
 
 
 class BookSnapshot(_Frame, tag="book_snapshot"):
@@ -44,6 +51,7 @@ class BookSnapshot(_Frame, tag="book_snapshot"):
     bids: list[Level]
     asks: list[Level]
     ts: EpochMicros
+    lts: EpochMicros | None = None
 
 
 class DerivativeTicker(_Frame, tag="derivative_ticker"):
@@ -54,14 +62,16 @@ class DerivativeTicker(_Frame, tag="derivative_ticker"):
     funding_rate: float | None = None
     index_price: float | None = None
     mark_price: float | None = None
+    lts: EpochMicros | None = None
 
 
 class Liquidation(_Frame, tag="liquidation"):
     symbol: str
-    price: float
-    amount: Amount
+    price: Price
+    amount: TradedAmount
     side: Literal["buy", "sell"]
     ts: EpochMicros
+    lts: EpochMicros | None = None
 
 
 class Disconnect(_Frame, tag="disconnect"):
@@ -176,7 +186,16 @@ class Candle(_Frame, tag="candle"):
     trades: int
     vwap: float | None
     gap: bool
+    partial: bool
     features: Features
+
+
+class StreamCounts(msgspec.Struct, gc=False):
+    """Messages of one engine stream counted in no bar (docs/features.md, Time model)."""
+
+    late: int
+    old: int
+    rejected: int
 
 
 class Stats(_Frame, tag="stats"):
@@ -188,6 +207,7 @@ class Stats(_Frame, tag="stats"):
     engines: int
     consumers: int
     errors: int
+    streams: dict[str, StreamCounts] = {}
     store: dict[str, Any] | None = None
     """The local store: ``status`` (ok, degraded, failed), ``reason``, ``rows_written``,
     ``rows_pending``, ``rows_not_stored``; absent without a local store."""

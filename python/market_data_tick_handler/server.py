@@ -328,6 +328,8 @@ class ProcessorServer:
             session.done.set()
             if self.hub is not None:
                 self.hub.stream_ended(hello)
+            if not any(other.stream_id == hello.stream_id for other in self.sessions):
+                self.stats.streams.pop(hello.stream_id, None)
             log.info("engine stream %s disconnected", hello.stream_id)
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:

@@ -17,6 +17,8 @@ class Stats:
         self.engines = 0
         self.consumers = 0
         self.messages_per_s = 0.0
+        # Per engine stream: messages counted in no bar (StreamProcessor.counters()).
+        self.streams: dict[str, dict[str, int]] = {}
         self._rate_at = self.started
         self._rate_messages = 0
 
@@ -39,6 +41,7 @@ class Stats:
             "engines": self.engines,
             "consumers": self.consumers,
             "errors": self.errors,
+            "streams": {stream: dict(counts) for stream, counts in self.streams.items()},
         }
 
     def frame(self) -> dict[str, Any]:

@@ -26,7 +26,8 @@ async def start_server() -> AsyncIterator[StartServer]:
     async def start(*, serve: bool = True, history: int = 100, queue_limit: int = 10_000,
                     port: int = 0, session: dict[str, Any] | None = None,
                     log_forwarder: EngineLogForwarder | None = None, **config: Any) -> ProcessorServer:
-        session_config = dataclasses.replace(SessionConfig(), **(session or {}))
+        # lateness 0: a message at or after a bar's end closes it (the lateness has its own tests)
+        session_config = dataclasses.replace(SessionConfig(lateness_ms=0), **(session or {}))
         server = ProcessorServer(
             ServerConfig(host="127.0.0.1", port=port, session=session_config, **config),
             stats=Stats(), hub=ServeHub(history=history, queue_limit=queue_limit) if serve else None,

@@ -144,6 +144,7 @@ class ThreadedServer:
 
 @pytest.fixture
 def threaded() -> Iterator[ThreadedServer]:
+    from market_data_tick_handler.engine_session import SessionConfig
     from market_data_tick_handler.server import ProcessorServer, ServerConfig
     from market_data_tick_handler.stats import Stats
     from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
@@ -151,7 +152,9 @@ def threaded() -> Iterator[ThreadedServer]:
     box = ThreadedServer()
 
     async def start() -> ProcessorServer:
-        server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0), stats=Stats(), hub=ServeHub())
+        # lateness 0: a message at or after a bar's end closes it (as in conftest's servers)
+        server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig(lateness_ms=0)),
+                                 stats=Stats(), hub=ServeHub())
         await server.start()
         return server
 

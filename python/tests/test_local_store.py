@@ -30,7 +30,7 @@ async def run_session(directory: Path, msgs: list, **hello) -> list[dict]:
     engine received. At every ack, the store already holds the closed candles sent before it."""
     store = LocalStore(directory)
     store.open()
-    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig()),
+    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig(lateness_ms=0)),
                              stats=Stats(), hub=None, store=store)
     await server.start()
     try:

@@ -76,7 +76,7 @@ async def test_stdin_eof_shuts_down(spawn):
 
 async def test_bad_timeframe_is_a_usage_error(tmp_path):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "market_data_tick_handler", "--timeframes", "1d", "--log-dir", str(tmp_path),
+        sys.executable, "-m", "market_data_tick_handler", "--timeframes", "7x", "--log-dir", str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PYTHON_DIR)
     _, err = await process.communicate()
-    assert process.returncode == 2 and b"<N>s, <N>m or <N>h" in err
+    assert process.returncode == 2 and b"invalid timeframe '7x'" in err and b"<N>t (trades)" in err

@@ -143,7 +143,7 @@ async def test_live_feature_stream_over_redis_from_a_processor(redis_server):
     """Processor (engine session -> hub -> RedisPublisher) -> Redis -> LiveFeatureStream(redis_url)."""
     publisher = RedisPublisher(redis_server.url)
     hub = ServeHub(history=0, publishers=[publisher], serving=False)
-    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig()),
+    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig(lateness_ms=0)),
                              stats=Stats(), hub=hub)
     await server.start()
     got: list[dict[str, Any]] = []
@@ -201,7 +201,7 @@ async def test_processor_keeps_serving_while_redis_restarts(redis_server, caplog
     caplog.set_level(logging.INFO, logger="market_data_tick_handler")
     publisher = RedisPublisher(redis_server.url, retry_initial_s=0.05, retry_max_s=0.2)
     hub = ServeHub(history=100, publishers=[publisher])
-    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig()),
+    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, session=SessionConfig(lateness_ms=0)),
                              stats=Stats(), hub=hub)
     await server.start()
     client = aioredis.from_url(redis_server.url)

@@ -88,7 +88,7 @@ async def test_ticks_mode_serves_ticks(start_server):
         tick = await recv_json(ws)
         assert tick["type"] == "tick" and tick["exchange"] == "binance"
         assert tick["msg"] == {"type": "trade", "symbol": "BTCUSDT", "price": 10.0, "amount": 1.0,
-                               "side": "buy", "ts": T0}
+                               "side": "buy", "ts": T0, "lts": None}
         assert (await engine.ack_for(1))["seq"] == 1
         assert engine.of_type("candle") == []
 
@@ -165,7 +165,7 @@ async def test_live_feature_stream_yields_candles(start_server):
     assert [c["start"][14:19] for c in got] == ["55:00", "55:15", "55:30"]
     assert set(got[0]) == {"type", "exchange", "symbol", "timeframe", "start", "end", "closed", "final",
                            "open", "high", "low", "close", "volume", "buy_volume", "sell_volume", "trades",
-                           "vwap", "gap", "features", "history", "after_gap"}
+                           "vwap", "gap", "partial", "features", "history", "after_gap"}
 
 
 async def test_live_feature_stream_reconnects_without_duplicates(start_server):

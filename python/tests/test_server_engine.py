@@ -146,7 +146,9 @@ async def test_stats_frames_are_sent_periodically(start_server):
     await engine.send_batch(1, [trade(T0, 1.0)])
     stats = await engine.until(lambda f: f["type"] == "stats" and f["messages"] == 1)
     assert stats["engines"] == 1 and set(stats) == {"type", "messages", "messages_per_s", "trades", "candles",
-                                                    "uptime_s", "engines", "consumers", "errors"}
+                                                    "uptime_s", "engines", "consumers", "errors",
+                                                    "streams"}
+    assert stats["streams"] == {"s1": {"late": 0, "old": 0, "rejected": 0}}
 
 
 async def test_log_lines_are_forwarded_to_engines(start_server):

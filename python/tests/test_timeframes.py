@@ -1,19 +1,41 @@
+import json
+import re
+from pathlib import Path
+
 import pytest
 
-from market_data_tick_handler.timeframes import (base_length, bucket_start, iso_utc,
-                                                 parse_timeframe, parse_timeframes)
+from market_data_tick_handler import timeframes
+from market_data_tick_handler.timeframes import (base_length, bucket_start, iso_utc, parse_bar_spec,
+                                                 parse_timeframes)
+
+S = 1_000_000
 
 
-@pytest.mark.parametrize("label,us", [("15s", 15_000_000), ("1m", 60_000_000), ("5m", 300_000_000),
-                                      ("15m", 900_000_000), ("1h", 3_600_000_000), ("90s", 90_000_000)])
-def test_parse(label, us):
-    assert parse_timeframe(label) == us
+GRAMMAR = json.loads((Path(timeframes.__file__).parent / "contract" / "bar_specs.json").read_text())
 
 
-@pytest.mark.parametrize("label", ["", "0s", "1d", "m", "1.5m", "15 s", "-1m", "1M", "01m"])
-def test_rejects_with_accepted_forms(label):
-    with pytest.raises(ValueError, match=r"<N>s, <N>m or <N>h"):
-        parse_timeframe(label)
+@pytest.mark.parametrize("label,expected", sorted(GRAMMAR["examples"]["valid"].items()))
+def test_every_valid_example_of_the_shared_grammar(label, expected):
+    # core/test/timeframes.test.ts checks the same examples: the two parsers cannot drift apart
+    spec = parse_bar_spec(label)
+    assert spec.kind == expected["kind"]
+    if spec.kind == "time":
+        assert (spec.length_us, spec.origin_us) == (expected["seconds"] * S, expected["origin_seconds"] * S)
+    else:
+        assert spec.size == expected["size"]
+
+
+@pytest.mark.parametrize("label", GRAMMAR["examples"]["invalid"])
+def test_every_invalid_example_is_rejected_with_the_accepted_forms(label):
+    with pytest.raises(ValueError, match=re.escape(GRAMMAR["accepted_forms"])):
+        parse_bar_spec(label)
+
+
+def test_weeks_start_on_monday_utc_and_days_at_midnight():
+    week, day = parse_bar_spec("1w"), parse_bar_spec("1d")
+    thursday = 1_723_161_300 * S  # 2024-08-08T23:55:00Z, a Thursday
+    assert iso_utc(bucket_start(thursday, week.length_us, week.origin_us)) == "2024-08-05T00:00:00.000Z"
+    assert iso_utc(bucket_start(thursday, day.length_us, day.origin_us)) == "2024-08-08T00:00:00.000Z"
 
 
 def test_parse_list_sorts_and_rejects_duplicates():

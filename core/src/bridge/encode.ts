@@ -9,7 +9,7 @@ import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } f
 
 export type SourceMessage = Trade | BookSnapshot | DerivativeTicker | Liquidation | Disconnect;
 
-/** Exchange time in integer epoch microseconds (tardis-dev keeps the sub-ms part in `μs`). */
+/** Exchange time (`ts`) and local receive time (`lts`, checked for plausibility by the processor) in integer epoch microseconds (tardis-dev keeps the sub-ms part in `μs`). */
 export function epochMicros(date: Date): number {
   return date.valueOf() * 1000 + (date.μs ?? 0);
 }
@@ -42,13 +42,13 @@ function levels(side: readonly ({ price?: number; amount?: number } | undefined)
 export function encodeMessage(msg: SourceMessage): string {
   switch (msg.type) {
     case 'trade':
-      return `{"type":"trade","symbol":${q(msg.symbol)},"price":${n(msg.price)},"amount":${n(msg.amount)},"side":"${msg.side}","ts":${epochMicros(msg.timestamp)}}`;
+      return `{"type":"trade","symbol":${q(msg.symbol)},"price":${n(msg.price)},"amount":${n(msg.amount)},"side":"${msg.side}","ts":${epochMicros(msg.timestamp)},"lts":${epochMicros(msg.localTimestamp)}}`;
     case 'book_snapshot':
-      return `{"type":"book_snapshot","symbol":${q(msg.symbol)},"name":${q(msg.name)},"depth":${msg.depth},"bids":${levels(msg.bids)},"asks":${levels(msg.asks)},"ts":${epochMicros(msg.timestamp)}}`;
+      return `{"type":"book_snapshot","symbol":${q(msg.symbol)},"name":${q(msg.name)},"depth":${msg.depth},"bids":${levels(msg.bids)},"asks":${levels(msg.asks)},"ts":${epochMicros(msg.timestamp)},"lts":${epochMicros(msg.localTimestamp)}}`;
     case 'derivative_ticker':
-      return `{"type":"derivative_ticker","symbol":${q(msg.symbol)},"last_price":${n(msg.lastPrice)},"open_interest":${n(msg.openInterest)},"funding_rate":${n(msg.fundingRate)},"index_price":${n(msg.indexPrice)},"mark_price":${n(msg.markPrice)},"ts":${epochMicros(msg.timestamp)}}`;
+      return `{"type":"derivative_ticker","symbol":${q(msg.symbol)},"last_price":${n(msg.lastPrice)},"open_interest":${n(msg.openInterest)},"funding_rate":${n(msg.fundingRate)},"index_price":${n(msg.indexPrice)},"mark_price":${n(msg.markPrice)},"ts":${epochMicros(msg.timestamp)},"lts":${epochMicros(msg.localTimestamp)}}`;
     case 'liquidation':
-      return `{"type":"liquidation","symbol":${q(msg.symbol)},"price":${n(msg.price)},"amount":${n(msg.amount)},"side":"${msg.side}","ts":${epochMicros(msg.timestamp)}}`;
+      return `{"type":"liquidation","symbol":${q(msg.symbol)},"price":${n(msg.price)},"amount":${n(msg.amount)},"side":"${msg.side}","ts":${epochMicros(msg.timestamp)},"lts":${epochMicros(msg.localTimestamp)}}`;
     case 'disconnect':
       return `{"type":"disconnect","ts":${epochMicros(msg.localTimestamp)}}`;
   }

@@ -19,7 +19,8 @@ export const TradeMsg = z.object({
   price: num,
   amount: num,
   side: z.enum(['buy', 'sell', 'unknown']),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const BookSnapshotMsg = z.object({
   type: z.literal('book_snapshot'),
@@ -28,7 +29,8 @@ export const BookSnapshotMsg = z.object({
   depth: z.number().int(),
   bids: z.array(level),
   asks: z.array(level),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const DerivativeTickerMsg = z.object({
   type: z.literal('derivative_ticker'),
@@ -38,7 +40,8 @@ export const DerivativeTickerMsg = z.object({
   funding_rate: nullableNum,
   index_price: nullableNum,
   mark_price: nullableNum,
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const LiquidationMsg = z.object({
   type: z.literal('liquidation'),
@@ -46,7 +49,8 @@ export const LiquidationMsg = z.object({
   price: num,
   amount: num,
   side: z.enum(['buy', 'sell']),
-  ts: z.number().int()
+  ts: z.number().int(),
+  lts: z.number().int().optional()
 });
 export const DisconnectMsg = z.object({ type: z.literal('disconnect'), ts: z.number().int() });
 export const EndMsg = z.object({ type: z.literal('end') });
@@ -166,6 +170,8 @@ export const Candle = z.object({
   trades: z.number().int(),
   vwap: nullableNum,
   gap: z.boolean(),
+  /** The bar began before the run's first message for its symbol (absent from older peers: false). */
+  partial: z.boolean().default(false),
   features: z.record(z.string(), nullableNum)
 });
 export type Candle = z.infer<typeof Candle>;
@@ -182,6 +188,8 @@ export const ProcessorStats = z.object({
   engines: z.number(),
   consumers: z.number(),
   errors: z.number(),
+  /** Per engine stream: messages counted in no bar (docs/features.md, Time model). */
+  streams: z.record(z.string(), z.object({ late: z.number(), old: z.number(), rejected: z.number() })).optional(),
   /** The processor's local store, when it has one (docs/persistence.md). */
   store: z
     .object({

@@ -31,6 +31,7 @@ export interface StreamFlags {
   record?: string;
   storeDir: string;
   redisUrl?: string;
+  latenessMs: string;
   warmup?: string;
   speed: string;
   seed: string;
@@ -61,6 +62,7 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--record <path>', 'live/demo: also write the raw messages received to this capture file (.gz: gzipped)')
     .option('--storeDir <dir>', 'local store of closed candles (<dir>/candles.sqlite)', process.env.TICKBRIDGE_STORE_DIR ?? join(process.cwd(), 'data'))
     .option('--redisUrl <url>', 'publish candles to Redis (redis://host:6379/0)', process.env.REDIS_URL)
+    .option('--latenessMs <ms>', "time bars: how much later (exchange time) than its symbol's newest message a message may be and still count in its bar", '250')
     .option('--warmup <depth>', 'first show the stored candles of the last <depth> (2h; 0: none; tui default 2h)')
     .option('--speed <speed>', 'replay/file pacing: max, or a multiple of real time', 'max')
     .option('--seed <n>', 'demo exchange random seed', '1')
@@ -137,9 +139,10 @@ export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv =
   return bigQueryTickWriter(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson'));
 }
 
-/** Processor flags for a processor the engine starts: the local store folder. */
+/** Processor flags for a processor the engine starts: the local store folder and the lateness. */
 export function processorArgs(flags: StreamFlags): string[] {
-  return ['--store-dir', flags.storeDir];
+  if (!/^\d{1,9}$/.test(flags.latenessMs)) throw new UsageError(`--latenessMs must be a whole number of milliseconds >= 0, got "${flags.latenessMs}"`);
+  return ['--store-dir', flags.storeDir, '--lateness-ms', flags.latenessMs];
 }
 
 /** Processor environment: Redis by REDIS_URL, never on the command line (it may hold a password). */

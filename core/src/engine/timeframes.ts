@@ -1,21 +1,76 @@
-/** Candle timeframes: `Ns`, `Nm` or `Nh` (15s, 1m, 5m, 15m, 1h …), as the processor accepts them. */
+/**
+ * Bar specs as the processor accepts them: time bars (15s, 1m, 1d, 1w …) and activity bars
+ * (500t, 10v, 1e6n). The grammar is python/market_data_tick_handler/contract/bar_specs.json,
+ * read by the processor too (docs/features.md, Bar kinds).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { PYTHON_DIR } from '../paths.js';
 
 export const DEFAULT_TIMEFRAMES = ['15s', '1m', '5m', '15m'] as const;
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+export const BAR_SPECS_FILE = join(PYTHON_DIR, 'market_data_tick_handler', 'contract', 'bar_specs.json');
 
-export function timeframeSeconds(timeframe: string): number {
-  const match = /^([1-9]\d*)([smh])$/.exec(timeframe);
-  if (!match) {
-    throw new UsageError(`invalid timeframe "${timeframe}": use a whole number followed by s, m or h (e.g. 15s, 1m, 5m, 15m, 1h)`);
-  }
-  return Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+interface Grammar {
+  time: { pattern: string; unit_seconds: Record<string, number>; origin_seconds: Record<string, number> };
+  activity: { pattern: string; kinds: Record<string, BarKind>; whole_number: string[] };
+  accepted_forms: string;
+}
+export type BarKind = 'time' | 'tick' | 'volume' | 'notional';
+export interface BarSpec {
+  label: string;
+  kind: BarKind;
+  /** Time bars: length and alignment (bars start at origin + k·length), in seconds. */
+  seconds?: number;
+  originSeconds?: number;
+  /** Activity bars: trades, base units or quote units per bar. */
+  size?: number;
 }
 
-/** Validates, de-duplicates and orders a list of timeframes, shortest first. */
+let grammar: { g: Grammar; time: RegExp; activity: RegExp } | undefined;
+function loaded() {
+  if (!grammar) {
+    const g = JSON.parse(readFileSync(BAR_SPECS_FILE, 'utf8')) as Grammar;
+    grammar = { g, time: new RegExp(g.time.pattern), activity: new RegExp(g.activity.pattern) };
+  }
+  return grammar;
+}
+
+/** Parses one bar spec label; UsageError (one line, with the accepted forms) when invalid. */
+export function parseBarSpec(label: string): BarSpec {
+  const { g, time, activity } = loaded();
+  const t = time.exec(label);
+  if (t) {
+    const unit = t[2]!;
+    return { label, kind: 'time', seconds: Number(t[1]) * g.time.unit_seconds[unit]!, originSeconds: g.time.origin_seconds[unit] ?? 0 };
+  }
+  const a = activity.exec(label);
+  if (a) {
+    const [, number, unit] = a as unknown as [string, string, string];
+    const size = Number(number);
+    const whole = g.activity.whole_number.includes(unit);
+    if (size > 0 && Number.isFinite(size) && (!whole || /^[1-9][0-9]*$/.test(number))) return { label, kind: g.activity.kinds[unit]!, size };
+  }
+  throw new UsageError(`invalid timeframe "${label}": use ${g.accepted_forms}`);
+}
+
+/** Length in seconds of a time bar spec; activity bars (no fixed length) give 0. */
+export function timeframeSeconds(timeframe: string): number {
+  return parseBarSpec(timeframe).seconds ?? 0;
+}
+
+/** Validates and de-duplicates a list of bar specs: time bars shortest first, then activity bars. */
 export function parseTimeframes(list: readonly string[]): string[] {
   const unique = [...new Set(list.map((item) => item.trim()).filter(Boolean))];
   if (unique.length === 0) throw new UsageError(`no timeframes given: use e.g. ${DEFAULT_TIMEFRAMES.join(',')}`);
-  for (const timeframe of unique) timeframeSeconds(timeframe); // also a single one (sort never compares it)
-  return unique.sort((a, b) => timeframeSeconds(a) - timeframeSeconds(b));
+  const specs = unique.map(parseBarSpec);
+  const key = (s: BarSpec) => `${s.kind}:${s.seconds ?? s.size}`;
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const twin = seen.get(key(spec));
+    if (twin !== undefined) throw new UsageError(`duplicate timeframes: "${twin}" and "${spec.label}" are the same bar`);
+    seen.set(key(spec), spec.label);
+  }
+  const timed = specs.filter((s) => s.kind === 'time').sort((a, b) => a.seconds! - b.seconds!);
+  return [...timed, ...specs.filter((s) => s.kind !== 'time')].map((s) => s.label);
 }

@@ -12,6 +12,12 @@ import { didYouMean } from './suggest.js';
  *   slash (kraken, ascendex): -> BTC/USDT
  *   every other exchange uses dashed ids (coinbase, okex*, deribit, kucoin, ...): '/' -> '-', kept as is.
  * '_' is never touched (binance-delivery BTCUSD_PERP, cryptofacilities PI_XBTUSD are native).
+ *
+ * Venues whose instruments are not named BASE+QUOTE have a rule of their own for a BASE-QUOTE pair
+ * (docs/symbols.md has the table): bitmex BTC-USD → XBTUSD, binance-delivery BTC-USD → BTCUSD_PERP,
+ * okex-swap BTC-USDT → BTC-USDT-SWAP, deribit BTC-USD → BTC-PERPETUAL, cryptofacilities BTC-USD →
+ * PI_XBTUSD, hyperliquid BTC-USD → BTC. Where a pair names several instruments (dated futures), the
+ * user gets an error asking for the native id.
  */
 type Style = 'concat' | 'underscore' | 'slash';
 const STYLE: Readonly<Record<string, Style>> = {
@@ -43,9 +49,32 @@ const STYLE: Readonly<Record<string, Style>> = {
   ascendex: 'slash'
 };
 
-/** Maps one user-written symbol to the exchange-native id (see the rule above). */
+type PairRule = (base: string, quote: string) => string;
+const xbt = (base: string) => (base === 'BTC' ? 'XBT' : base);
+const several = (example: string) => (base: string, quote: string) => {
+  throw new UsageError(`"${base}-${quote}" names several instruments (futures of different expiries): use the native id, e.g. ${example} (see docs/symbols.md).`);
+};
+export const PAIR_RULES: Readonly<Record<string, PairRule>> = {
+  bitmex: (base, quote) => `${xbt(base)}${quote}`,
+  'binance-delivery': (base, quote) => `${base}${quote}_PERP`,
+  'okex-swap': (base, quote) => `${base}-${quote}-SWAP`,
+  deribit: (base, quote) => (quote === 'USD' ? `${base}-PERPETUAL` : `${base}_${quote}-PERPETUAL`),
+  cryptofacilities: (base, quote) => `PI_${xbt(base)}${quote}`,
+  hyperliquid: (base, quote) => {
+    if (quote === 'USD' || quote === 'USDC') return base;
+    throw new UsageError(`hyperliquid perpetuals are quoted in USDC: use ${base} or ${base}-USD (see docs/symbols.md).`);
+  },
+  'okex-futures': several('BTC-USD-240927'),
+  'huobi-dm': several('BTC240927')
+};
+const PAIR = /^([A-Z0-9]{2,10})[-/]([A-Z]{3,5})$/;
+
+/** Maps one user-written symbol to the exchange-native id (see the rules above). */
 export function toNativeSymbol(exchange: string, input: string): string {
   const symbol = input.trim().toUpperCase();
+  const rule = PAIR_RULES[exchange];
+  const pair = rule && PAIR.exec(symbol);
+  if (rule && pair) return rule(pair[1]!, pair[2]!);
   switch (STYLE[exchange]) {
     case 'concat':
       return symbol.replace(/[-/]/g, '');

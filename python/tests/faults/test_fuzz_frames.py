@@ -146,7 +146,7 @@ async def valid_stream(server_url: str, stop: asyncio.Event) -> int:
 
 
 async def run_example(frames: list[tuple[str, Any]]) -> None:
-    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, max_frame_bytes=FRAME_CAP, session=SessionConfig()),
+    server = ProcessorServer(ServerConfig(host="127.0.0.1", port=0, max_frame_bytes=FRAME_CAP, session=SessionConfig(lateness_ms=0)),
                              stats=Stats(), hub=ServeHub(history=10), log_forwarder=None)
     await server.start()
     try:

@@ -28,7 +28,7 @@ async def start(store: Path, log_dir: Path, *, file_size_limit: int | None = Non
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "market_data_tick_handler", "--host", "127.0.0.1", "--port", "0",
         "--store-dir", str(store), "--log-dir", str(log_dir), "--store-retry-s", retry_s,
-        "--timeframes", "1s", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "--timeframes", "1s", "--lateness-ms", "0", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=env, preexec_fn=limit)
     async with asyncio.timeout(30):
         line = await proc.stdout.readline()

@@ -57,6 +57,7 @@ export function candle(index: number, prices: { open: number; close: number; hig
     trades: 10,
     vwap: prices.close,
     gap: false,
+    partial: false,
     features,
     ...overrides
   };
