@@ -252,8 +252,8 @@ export class StreamRunner {
           context.onCandle(candle);
         },
         stats: (stats) => {
-          const mine = (stats as { streams?: Record<string, { late?: number }> }).streams?.[this.id];
-          if (mine?.late !== undefined) this.late = mine.late;
+          const mine = stats.streams?.[this.id];
+          if (mine !== undefined) this.late = mine.late;
           context.onProcessorStats(stats);
         },
         ...(context.onTick && { tick: context.onTick }),
