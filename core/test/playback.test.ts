@@ -50,12 +50,16 @@ test('pause, one-bar steps and speed changes leave the candles identical to an u
   assert.throws(() => engine.controlStream(controlled, { action: 'speed', speed: 'fast' }), /Invalid speed "fast": use max \(no pacing\) or a positive number/);
 
   // three one-bar steps: each reads on, then pauses by itself
+  const closed1s = () => (candles.get(controlled) ?? []).filter((c) => c.closed && c.timeframe === '1s').length;
   for (let step = 0; step < 3; step++) {
     const before = info(controlled).messages;
+    const barsBefore = closed1s();
     engine.controlStream(controlled, { action: 'step' });
     await until(() => info(controlled).playback?.stepping === false, 10_000);
     assert.equal(info(controlled).playback?.paused, true, 'paused again after the step');
     assert.ok(info(controlled).messages > before, `step ${step + 1} read messages`);
+    // the stepped bar comes back closed despite the processor's lateness
+    await until(() => closed1s() > barsBefore, 10_000, () => `step ${step + 1}: no 1s bar closed`);
   }
 
   engine.controlStream(controlled, { action: 'speed', speed: 100 });

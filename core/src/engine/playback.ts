@@ -11,6 +11,12 @@ export type PlaybackControl =
   /** The messages up to the end of the current bar of the stream's shortest timeframe, then paused. */
   | { readonly action: 'step' };
 
+/**
+ * How far past the bar's end (exchange time) a step reads: the processor closes a bar only once
+ * its symbol's messages are `--latenessMs` (default 250 ms) past its end.
+ */
+export const STEP_PAST_END_MS = 1_000;
+
 /** The speeds the faces offer, in the order a key or button cycles through them. */
 export const PLAYBACK_SPEEDS: readonly ('max' | number)[] = [1, 10, 100, 'max'];
 
@@ -35,7 +41,7 @@ export function applyControl(id: string, request: SourceSpec & { timeframes: str
     case 'speed':
       return playback.setSpeed(control.speed);
     case 'step':
-      return playback.stepBar(shortestBarMs(request.timeframes));
+      return playback.stepBar(shortestBarMs(request.timeframes), STEP_PAST_END_MS);
   }
 }
 

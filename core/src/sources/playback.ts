@@ -24,7 +24,7 @@ export class Playback {
   private pacer: Pacer | undefined;
   private paused = false;
   /** While stepping: the exchange time (ms) that ends the step, and the bar length. */
-  private step: { barMs: number; until: number | undefined } | undefined;
+  private step: { barMs: number; pastEndMs: number; until: number | undefined } | undefined;
   private wake: (() => void) | undefined;
   private readonly listeners = new Set<(state: PlaybackState) => void>();
 
@@ -63,12 +63,13 @@ export class Playback {
   }
 
   /**
-   * Lets the messages of the current bar of `barMs` through (the first message past its end
-   * included, so the bar closes), then pauses. Pauses first when the source is running.
+   * Lets the messages of the current bar of `barMs` through, and those up to `pastEndMs` after its
+   * end (the first one at or past that included, so the processor closes the bar despite its
+   * lateness), then pauses.
    */
-  stepBar(barMs: number): void {
+  stepBar(barMs: number, pastEndMs = 0): void {
     if (!(barMs > 0)) throw new UsageError(`A step needs a bar length in ms, got ${barMs}.`);
-    this.step = { barMs, until: undefined };
+    this.step = { barMs, pastEndMs, until: undefined };
     this.paused = false;
     this.pacer = this.newPacer();
     this.changed();
@@ -81,7 +82,7 @@ export class Playback {
   gate(localMs: number, exchangeMs: number, signal: AbortSignal): true | Promise<boolean> {
     if (this.step !== undefined) {
       // the bar is that of the first message of the step; the step ends after the first message past it
-      this.step.until ??= Math.floor(exchangeMs / this.step.barMs) * this.step.barMs + this.step.barMs;
+      this.step.until ??= Math.floor(exchangeMs / this.step.barMs) * this.step.barMs + this.step.barMs + this.step.pastEndMs;
       if (exchangeMs >= this.step.until) {
         this.step = undefined;
         this.paused = true;
