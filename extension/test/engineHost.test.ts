@@ -25,7 +25,7 @@ test('a wrong request (a bad tickbridge.timeframes) is refused with the engine\'
     created++;
     return new FakeEngine();
   });
-  await assert.rejects(host.start({ ...REQUEST, timeframes: ['7x'] }), { name: 'UsageError', message: /^invalid timeframe "7x": use a whole number followed by s, m or h/ });
+  await assert.rejects(host.start({ ...REQUEST, timeframes: ['7x'] }), { name: 'UsageError', message: /^invalid timeframe "7x": use <N>s, <N>m, <N>h/ });
   assert.equal(created, 0, 'neither Python nor the engine was started');
 });
 
