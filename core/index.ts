@@ -3,6 +3,9 @@
  */
 export { Engine, type EngineOptions } from './src/engine/engine.js';
 export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus } from './src/engine/types.js';
+export type { HealthWarning, StreamHealth } from './src/engine/health.js';
+export { PLAYBACK_SPEEDS, nextSpeed, type PlaybackControl } from './src/engine/playback.js';
+export type { PlaybackState } from './src/sources/index.js';
 export { STREAM_STATUSES, isActive, type StatusEntry } from './src/contract/vocabulary.js';
 export { fieldProblem, validateRequest, type RequestField } from './src/engine/validate.js';
 export { DEFAULT_TIMEFRAMES, parseTimeframes, timeframeSeconds } from './src/engine/timeframes.js';
@@ -16,3 +19,6 @@ export { UsageError } from './src/errors.js';
 export { bigQueryTickWriter } from './src/persist/writer.js';
 export type { TickWriter } from './src/persist/types.js';
 export { PACKAGE_ROOT, VENV_PYTHON } from './src/paths.js';
+export { isCsvPath, proposeStream, type StreamProposal } from './src/sources/propose.js';
+export { parseSpeed } from './src/sources/index.js';
+export { featureDocs, featureTooltip, parseFeatureDocs, type FeatureDoc } from './src/contract/featureDocs.js';

@@ -29,9 +29,26 @@ export function fitNumber(value: number | null | undefined, width = 9): string {
   return compact(value);
 }
 
-export function price(value: number | null | undefined): string {
+/**
+ * The instrument's precision as the data shows it: the most decimals any of `values` has once
+ * float noise is gone (42.3395999999999 → 4), at most 8; undefined without values.
+ */
+export function decimalsOf(values: readonly number[]): number | undefined {
+  let most: number | undefined;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    const text = String(Number(value.toPrecision(12)));
+    const exponent = /e-(\d+)$/.exec(text);
+    const decimals = exponent ? Number(exponent[1]) : (text.split('.')[1]?.length ?? 0);
+    most = Math.max(most ?? 0, Math.min(8, decimals));
+  }
+  return most;
+}
+
+/** A price with thousands separators, at `decimals` (the instrument's) or by magnitude. */
+export function price(value: number | null | undefined, decimals?: number): string {
   if (value === null || value === undefined) return '—';
-  const decimals = Math.abs(value) >= 1000 ? 2 : Math.abs(value) >= 1 ? 4 : 6;
+  decimals ??= Math.abs(value) >= 1000 ? 2 : Math.abs(value) >= 1 ? 4 : 6;
   // toLocaleString is slow enough to show in a profile at ten redraws a second.
   const [whole = '0', fraction] = value.toFixed(decimals).split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');

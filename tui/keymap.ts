@@ -17,6 +17,9 @@ export type CommandName =
   | 'restartStream'
   | 'clearFinished'
   | 'togglePause'
+  | 'replayPause'
+  | 'replaySpeed'
+  | 'replayStep'
   | 'filterLogs'
   | 'cycleLogLevel'
   | 'toggleHelp'
@@ -49,6 +52,9 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'restartStream', keys: ['r'], label: 'r', help: 'restart the selected stream', hint: 'r restart' },
   { command: 'clearFinished', keys: ['c'], label: 'c', help: 'clear the ended runs (finished, stopped, failed) from the list', hint: 'c clear' },
   { command: 'togglePause', keys: ['p'], label: 'p', help: 'pause / resume the display', hint: 'p pause' },
+  { command: 'replayPause', keys: [' '], label: 'Space', help: 'replay/file: pause / resume the source', hint: '␣ play' },
+  { command: 'replaySpeed', keys: ['s'], label: 's', help: 'replay/file: speed 1× → 10× → 100× → max', hint: 's speed' },
+  { command: 'replayStep', keys: ['.'], label: '.', help: 'replay/file: step one bar (shortest timeframe), then pause', hint: '. step' },
   { command: 'filterLogs', keys: ['/'], label: '/', help: 'filter the logs by text', hint: '/ filter' },
   { command: 'cycleLogLevel', keys: ['l'], label: 'l', help: 'logs: cycle the minimum level' },
   { command: 'toggleHelp', keys: ['?'], label: '?', help: 'show / hide this help', hint: '? help' },

@@ -11,10 +11,15 @@ export interface Layout {
   readonly logsHeight: number;
 }
 
-export const HEADER_ROWS = 2;
+/** Two header lines and the selected stream's health line. */
+export const HEADER_ROWS = 3;
 export const FOOTER_ROWS = 1;
 /** Lines each stream takes in the streams pane. */
 export const STREAM_LINES = 2;
+
+/** Below this terminal size the monitor shows only a notice: the panes would not fit. */
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 21;
 
 export function computeLayout(columns: number, terminalRows: number, streamCount: number, notice: boolean): Layout {
   const cols = Math.max(60, columns);

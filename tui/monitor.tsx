@@ -59,7 +59,7 @@ export async function runMonitor(options: TuiOptions): Promise<number> {
   }
 
   process.stdout.write('\u001b[2J\u001b[H'); // the "starting" line goes; Ink draws from the top
-  const instance = render(<App engine={engine} baseRequest={options.request} onQuit={quit} logFeed={capture} theme={themeFromEnv()} />, {
+  const instance = render(<App engine={engine} baseRequest={options.request} onQuit={quit} logFeed={capture} theme={themeFromEnv()} {...(options.engine.logLevel && { logLevel: options.engine.logLevel })} />, {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 10

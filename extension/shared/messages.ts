@@ -23,6 +23,8 @@ export interface StreamView {
   /** The stream (`exchange:SYMBOL`), shared by the runs of a restart. */
   readonly stream: string;
   readonly label: string;
+  /** live, demo, replay, file or csv */
+  readonly source: string;
   readonly status: string;
   readonly detail: string;
   readonly active: boolean;
@@ -31,7 +33,38 @@ export interface StreamView {
   readonly candles: number;
   readonly lastPrice: number | null;
   readonly timeframes: readonly string[];
+  /** Pipeline health (docs/events.md, "health"; the engine's StreamHealth). */
+  readonly health: HealthView;
+  /** replay, file and csv streams: the replay controls' state; null for live and demo. */
+  readonly playback: PlaybackView | null;
 }
+
+/** StreamHealth as plain data (this file imports nothing of core). */
+export interface HealthView {
+  readonly lagP50Ms: number | null;
+  readonly lagP99Ms: number | null;
+  readonly windowFill: number;
+  readonly backpressurePauses: number;
+  readonly reconnects: number;
+  readonly gaps: number;
+  readonly late: number | null;
+  readonly skipped: number;
+  readonly messagesPerSecond: number;
+  readonly warning: 'stalled' | 'lagging' | 'backpressure' | 'reconnecting' | null;
+}
+
+export interface PlaybackView {
+  readonly paused: boolean;
+  readonly speed: 'max' | number;
+  readonly stepping: boolean;
+}
+
+/** A replay control the monitor's buttons send (Engine.controlStream). */
+export type ReplayControl =
+  | { readonly action: 'pause' }
+  | { readonly action: 'resume' }
+  | { readonly action: 'step' }
+  | { readonly action: 'speed'; readonly speed: 'max' | number };
 
 export interface Totals {
   readonly running: number;
@@ -58,6 +91,10 @@ export interface MonitorSnapshot {
   readonly bars: readonly Bar[];
   readonly logs: readonly LogLine[];
   readonly featureNames: readonly string[];
+  /** Per feature: its unit and formula from docs/features.md, for the tooltips. */
+  readonly featureTooltips: Readonly<Record<string, string>>;
+  /** The replay speeds offered (the engine's PLAYBACK_SPEEDS). */
+  readonly speeds: readonly ('max' | number)[];
 }
 
 export type HostToWebview =
@@ -71,7 +108,8 @@ export type WebviewToHost =
   | { readonly type: 'select'; readonly streamId: string }
   | { readonly type: 'timeframe'; readonly timeframe: string }
   | { readonly type: 'start' }
-  | { readonly type: 'stop'; readonly streamId: string };
+  | { readonly type: 'stop'; readonly streamId: string }
+  | { readonly type: 'control'; readonly streamId: string; readonly control: ReplayControl };
 
 /** What the webview persists with `setState` (survives hide/show and window reloads). */
 export interface WebviewPersistedState {
@@ -80,7 +118,7 @@ export interface WebviewPersistedState {
   readonly logFilter: string;
 }
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'timeframe', 'start', 'stop']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'timeframe', 'start', 'stop', 'control']);
 
 /** Narrows an untrusted postMessage payload to a `WebviewToHost` message. */
 export function isWebviewMessage(value: unknown): value is WebviewToHost {
@@ -93,7 +131,16 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
       return typeof message.streamId === 'string';
     case 'timeframe':
       return typeof message.timeframe === 'string';
+    case 'control':
+      return typeof message.streamId === 'string' && isReplayControl(message.control);
     default:
       return true;
   }
+}
+
+export function isReplayControl(value: unknown): value is ReplayControl {
+  if (typeof value !== 'object' || value === null) return false;
+  const control = value as Record<string, unknown>;
+  if (control.action === 'speed') return control.speed === 'max' || (typeof control.speed === 'number' && control.speed > 0);
+  return control.action === 'pause' || control.action === 'resume' || control.action === 'step';
 }

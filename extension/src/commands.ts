@@ -1,9 +1,11 @@
 /** The `tickbridge.*` commands. */
 import * as vscode from 'vscode';
-import type { StreamView } from '../shared/messages.js';
+import { isReplayControl, type StreamView } from '../shared/messages.js';
 import { readConfig } from './config.js';
+import { streamPickDescription } from './presentation.js';
 import type { EngineHost } from './engineHost.js';
 import { PythonSetupError } from './pythonEnv.js';
+import { pickStep, quickInputSteps } from './quickInputSteps.js';
 import { buildRequest, chooseStream, type PickItem, type StartUi } from './startFlow.js';
 
 export const API_KEY_SECRET = 'tickbridge.tardisApiKey';
@@ -17,8 +19,10 @@ export interface CommandDeps {
 
 export const settingsGetter = (section: string): unknown => vscode.workspace.getConfiguration('tickbridge').get(section);
 
+/** Start Stream's UI: one multi-step input (Step n/N, Back) when the flow says the step. */
 const quickPickUi: StartUi = {
-  async pick(title: string, items: readonly PickItem[], many: boolean) {
+  async pick(title: string, items: readonly PickItem[], many: boolean, at) {
+    if (at) return pickStep(title, at.step, at.steps, items, many);
     const options = { title, ignoreFocusOut: true, matchOnDescription: true };
     if (many) {
       const chosen = await vscode.window.showQuickPick([...items], { ...options, canPickMany: true });
@@ -27,11 +31,17 @@ const quickPickUi: StartUi = {
     const chosen = await vscode.window.showQuickPick([...items], options);
     return chosen ? [chosen.label] : undefined;
   },
-  input(title, value, validate) {
+  input(title, value, validate, at) {
+    if (at) return quickInputSteps.input(title, at.step, at.steps, value, '', validate);
     return Promise.resolve(vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate }));
   },
   async openFile(title) {
-    const files = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Stream this file' });
+    const files = await vscode.window.showOpenDialog({
+      title,
+      canSelectMany: false,
+      openLabel: 'Stream this file',
+      filters: { 'Captures and Tardis CSV': ['gz', 'raw', 'csv', 'txt', 'capture', 'ndjson', 'jsonl'], 'All files': ['*'] }
+    });
     return files?.[0]?.fsPath;
   }
 };
@@ -63,7 +73,20 @@ async function pickActiveStream(host: EngineHost, action: string): Promise<strin
     if (ids.length === 0) void vscode.window.showInformationMessage('Tickbridge: no stream is running.');
     return ids[0];
   }
-  return vscode.window.showQuickPick(ids, { title: `Tickbridge: ${action}` });
+  const items = ids.flatMap((id) => {
+    const view = host.store.stream(id);
+    return view ? [{ label: id, description: streamPickDescription(view), id }] : [];
+  });
+  return (await vscode.window.showQuickPick(items, { title: `Tickbridge: ${action}`, matchOnDescription: true }))?.id;
+}
+
+/** Starts a stream; the first start prepares Python (up to ~30 s) under a progress notification. */
+export async function startWithProgress(host: EngineHost, request: Parameters<EngineHost['start']>[0]): Promise<string> {
+  if (host.running) return host.start(request);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Tickbridge: preparing Python and starting the processor (the first start takes up to a minute)…' },
+    () => host.start(request)
+  );
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -81,7 +104,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const choices = await chooseStream(config, quickPickUi, context.globalState);
         if (!choices) return;
         const apiKey = await context.secrets.get(API_KEY_SECRET);
-        const id = await host.start(buildRequest(choices, config, apiKey));
+        const id = await startWithProgress(host, buildRequest(choices, config, apiKey));
         output.info(`started ${id}`);
         vscode.window.setStatusBarMessage(`Tickbridge: started ${id}`, 4000);
       })
@@ -98,6 +121,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       guarded(async (arg) => {
         const id = streamIdOf(arg) ?? (await pickActiveStream(host, 'restart which stream?'));
         if (id) await host.restart(id);
+      })
+    ),
+    vscode.commands.registerCommand(
+      'tickbridge.controlStream',
+      guarded(async (id, control) => {
+        if (typeof id === 'string' && isReplayControl(control)) host.control(id, control);
       })
     ),
     vscode.commands.registerCommand(

@@ -4,15 +4,15 @@
  * monitor). Streams outlive the monitor panel; `dispose` stops them and the processor.
  * No `vscode` here: the engine factory is injected, so tests drive it with a fake engine.
  */
-import type { Engine, EngineEvent, StreamRequest } from '../../core/index.js';
-import { FEATURE_NAMES, validateRequest } from '../../core/index.js';
+import type { Engine, EngineEvent, PlaybackControl, StreamRequest } from '../../core/index.js';
+import { FEATURE_NAMES, featureDocs, validateRequest } from '../../core/index.js';
 import { MonitorStore, type StoreChange } from './monitorStore.js';
 
-export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'stopAll' | 'clearFinished' | 'listStreams' | 'close'>;
+export type EngineLike = Pick<Engine, 'subscribe' | 'startStream' | 'stopStream' | 'restartStream' | 'controlStream' | 'stopAll' | 'clearFinished' | 'listStreams' | 'close'>;
 export type ChangeListener = (change: StoreChange) => void;
 
 export class EngineHost {
-  readonly store = new MonitorStore(FEATURE_NAMES);
+  readonly store = new MonitorStore(FEATURE_NAMES, undefined, featureDocs());
   private engine: EngineLike | undefined;
   private starting: Promise<EngineLike> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -49,6 +49,14 @@ export class EngineHost {
 
   async restart(id: string): Promise<string | undefined> {
     return this.engine?.restartStream(id);
+  }
+
+  /** Pause, resume, speed or step a replay/file stream; throws the engine's UsageError when it cannot. */
+  control(id: string, control: PlaybackControl): void {
+    if (!this.engine) throw new Error('Tickbridge: no stream is running.');
+    this.engine.controlStream(id, control);
+    this.store.refreshStreams(this.engine.listStreams());
+    this.notify({ kind: 'streams' });
   }
 
   async stopAll(): Promise<void> {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, bigQueryTickWriter } from '../../core/index.js';
 import type { WebviewPersistedState } from '../shared/messages.js';
-import { API_KEY_SECRET, registerCommands, reportError, settingsGetter } from './commands.js';
+import { registerCaptureCommand } from './captureCommand.js';
+import { API_KEY_SECRET, registerCommands, reportError, settingsGetter, startWithProgress } from './commands.js';
 import { readConfig } from './config.js';
 import { registerDataCommands } from './dataCommands.js';
 import { storeSettings } from './dataStore.js';
@@ -111,6 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     failures,
     new StatusBar(engineHost),
     ...registerCommands({ context, host: engineHost, output, openMonitor }),
+    registerCaptureCommand({ host: engineHost, output, settings: settingsGetter, start: (request) => startWithProgress(engineHost, request), openMonitor, report: (error) => reportError(error, output) }),
     ...registerDataCommands({ host: engineHost, storeDir: store.storeDir, output, python: () => processorPython(), report: (error) => reportError(error, output) }),
     vscode.window.registerWebviewPanelSerializer(MONITOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

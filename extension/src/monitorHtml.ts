@@ -31,15 +31,21 @@ export function monitorHtml({ cspSource, scriptUri, styleUri, nonce }: HtmlParts
     <label class="field">Stream <select id="stream-select" data-testid="stream-select"></select></label>
     <span id="stream-status" data-testid="stream-status" class="status" data-status="none">no stream</span>
     <label class="field">Timeframe <select id="timeframe-select" data-testid="timeframe-select"></select></label>
+    <span id="replay-controls" class="replay" data-testid="replay-controls" hidden>
+      <button id="pause-button" data-testid="pause-button" type="button" class="secondary">Pause</button>
+      <button id="step-button" data-testid="step-button" type="button" class="secondary" title="Step one bar of the shortest timeframe, then pause">Step bar</button>
+      <label class="field">Speed <select id="speed-select" data-testid="speed-select"></select></label>
+    </span>
     <span class="actions">
       <button id="start-button" data-testid="start-button" type="button">Start stream…</button>
       <button id="stop-button" data-testid="stop-button" type="button" class="secondary">Stop</button>
     </span>
   </header>
+  <div id="health" class="health" data-testid="health" data-warning="none" aria-label="Pipeline health"></div>
   <main class="layout">
     <section class="panel chart-panel" aria-label="Candles">
       <div id="candle-chart" data-testid="candle-chart" data-candles="0"></div>
-      <div id="chart-empty" class="empty">Start a stream to see candles.</div>
+      <div id="chart-empty" data-testid="chart-empty" class="empty">No stream yet. Start one with “Start stream…”, or right-click a capture in the Explorer: “Tickbridge: Stream This Capture”.</div>
     </section>
     <section class="panel features-panel" aria-label="Features">
       <h2>Features <span id="features-caption" class="caption"></span></h2>
@@ -51,6 +57,7 @@ export function monitorHtml({ cspSource, scriptUri, styleUri, nonce }: HtmlParts
     <section class="panel logs-panel" aria-label="Logs">
       <h2>Logs <input id="log-filter" data-testid="log-filter" type="search" placeholder="Filter" aria-label="Filter logs"></h2>
       <div id="log-view" data-testid="log-view" role="log" aria-live="polite"></div>
+      <div id="log-empty" data-testid="log-empty" class="log-empty" hidden></div>
     </section>
   </main>
   <script nonce="${nonce}" src="${scriptUri}"></script>

@@ -67,6 +67,9 @@ export class MonitorSession {
       case 'stop':
         this.ports.command('tickbridge.stopStream', message.streamId);
         return;
+      case 'control':
+        this.ports.command('tickbridge.controlStream', message.streamId, message.control);
+        return;
     }
   }
 

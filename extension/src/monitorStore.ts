@@ -5,7 +5,7 @@
  * Pure: no `vscode`, no timers; the host feeds it engine events and reads snapshots for the
  * monitor, the tree and the status bar.
  */
-import { isActive, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
+import { PLAYBACK_SPEEDS, featureTooltip, isActive, type FeatureDoc, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
 import { upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
@@ -45,6 +45,7 @@ export function toStreamView(info: StreamInfo): StreamView {
     id: info.runId,
     stream: info.id,
     label: streamLabel(info),
+    source: info.request.source,
     status: info.status,
     detail: info.detail,
     active: isActive(info.status),
@@ -52,7 +53,9 @@ export function toStreamView(info: StreamInfo): StreamView {
     messagesPerSecond: info.messagesPerSecond,
     candles: info.candles,
     lastPrice: info.lastPrice,
-    timeframes: [...info.request.timeframes]
+    timeframes: [...info.request.timeframes],
+    health: info.health,
+    playback: info.playback ?? null
   };
 }
 
@@ -70,10 +73,15 @@ export class MonitorStore {
   private messagesPerSecond = 0;
   private processor = 'not started';
 
+  private readonly featureTooltips: Readonly<Record<string, string>>;
+
   constructor(
     private readonly featureNames: readonly string[],
-    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 }
-  ) {}
+    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 },
+    docs: Readonly<Record<string, FeatureDoc>> = {}
+  ) {
+    this.featureTooltips = Object.fromEntries(featureNames.map((name) => [name, featureTooltip(name, docs[name])]));
+  }
 
   apply(event: EngineEvent): StoreChange {
     switch (event.type) {
@@ -97,6 +105,8 @@ export class MonitorStore {
         return { kind: 'streams' };
       case 'stats':
         this.messagesPerSecond = event.stats.messagesPerSecond;
+        // the processor's first status event may precede the subscription: stats always say it
+        this.processor = event.stats.processor?.status ?? this.processor;
         return { kind: 'streams' };
       case 'processor':
         this.processor = event.status;
@@ -182,7 +192,9 @@ export class MonitorStore {
       timeframes: selected ? [...(this.streams.get(selected)?.request.timeframes ?? [])] : [],
       bars: selected ? [...this.barsOf(selected, timeframe)] : [],
       logs: [...this.logs],
-      featureNames: this.featureNames
+      featureNames: this.featureNames,
+      featureTooltips: this.featureTooltips,
+      speeds: PLAYBACK_SPEEDS
     };
   }
 }

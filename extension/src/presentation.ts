@@ -44,6 +44,11 @@ export function streamDescription(view: StreamView): string {
   return view.status === 'stopped' || view.status === 'finished' || !view.detail ? view.status : `${view.status} · ${view.detail}`;
 }
 
+/** A stream in a picker: its source, state and rate. */
+export function streamPickDescription(view: StreamView): string {
+ return `${view.source} · ${view.status}${view.active ? ` · ${formatRate(view.messagesPerSecond)} msg/s` : ''}${view.playback?.paused ? ' · paused' : ''}`;
+}
+
 export function streamTooltip(view: StreamView): string {
   const price = view.lastPrice === null ? '' : `, last price ${view.lastPrice}`;
   return `${view.label}\n${view.status}${view.detail ? `: ${view.detail}` : ''}\n${view.messages} messages, ${view.candles} closed candles${price}`;

@@ -3,15 +3,17 @@
  * packages and installs the .vsix, starts a demo stream from the command palette (first use sets
  * up the Python venv in global storage), opens the monitor and checks the chart draws candles and
  * their count grows, features show values, logs appear, the status bar shows msg/s, and Stop
- * Stream stops it. Saves test-artifacts/vscode-monitor.png. Skips when code-server or Chromium is
- * missing (scripts/install-code-server.sh installs code-server).
+ * Stream stops it. Saves test-artifacts/vscode-monitor.png. A second run streams a capture from the
+ * Explorer's context menu, pauses, resumes and speeds it up from the monitor, reads a feature's
+ * tooltip and writes the README's screenshot (docs/screenshots/vscode-monitor.png). Skips when
+ * code-server or Chromium is missing (scripts/install-code-server.sh installs code-server).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumPath, missingPrerequisite, startCodeServer, type CodeServer } from './e2e/codeServer.js';
 import { diagnostics, errorNotification } from './e2e/diagnostics.js';
 import { FatalError, runCommand, statusBarText, waitFor, waitForWorkbench, webviewFrame } from './e2e/workbench.js';
@@ -31,7 +33,8 @@ function packageVsix(): string {
   return vsix;
 }
 
-test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped: ${skip}` : false, timeout: 300_000 }, async (t) => {
+/** code-server with the packaged extension and these settings, and a Chromium page on it; both end with the test. */
+async function openWorkbench(t: TestContext, settings: Record<string, unknown>, prepare: (server: CodeServer) => void = () => {}): Promise<{ server: CodeServer; page: Page }> {
   const vsix = packageVsix();
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -39,27 +42,33 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await browser?.close().catch(() => {});
     await server?.stop();
   });
-
   server = await startCodeServer({
     root,
     vsix,
     timeoutMs: 60_000,
     settings: {
-      'tickbridge.defaultSource': 'demo',
-      'tickbridge.defaultExchange': 'binance',
-      'tickbridge.defaultSymbol': 'BTCUSDT',
-      'tickbridge.timeframes': ['15s', '1m'],
-      'tickbridge.demoRate': 100,
+      ...settings,
       ...(process.env.TICKBRIDGE_E2E_PYTHON ? { 'tickbridge.pythonPath': process.env.TICKBRIDGE_E2E_PYTHON } : {}),
       'workbench.colorTheme': process.env.TICKBRIDGE_E2E_THEME ?? 'Default Dark Modern'
     }
   });
+  prepare(server);
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  return { server, page: await browser.newPage({ viewport: { width: 1440, height: 900 } }) };
+}
+
+test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped: ${skip}` : false, timeout: 300_000 }, async (t) => {
+  const { server, page } = await openWorkbench(t, {
+    'tickbridge.defaultSource': 'demo',
+    'tickbridge.defaultExchange': 'binance',
+    'tickbridge.defaultSymbol': 'BTCUSDT',
+    'tickbridge.timeframes': ['15s', '1m'],
+    'tickbridge.demoRate': 100
+  });
   try {
     await page.goto(server.url);
     await waitForWorkbench(page, 60_000);
@@ -166,6 +175,89 @@ test('VS Code: demo stream, monitor, status bar, stop', { skip: skip ? `skipped:
     await waitForWorkbench(page, 60_000);
     await waitFor('the monitor restored after the reload', async () => (await view.locator('[data-testid="log-filter"]').inputValue({ timeout: 1000 })) === 'engine', 60_000);
     await view.locator('[data-testid="candle-chart"]').waitFor({ state: 'attached', timeout: 10_000 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await diagnostics(page, server)}`, { cause: error });
+  }
+});
+
+const CAPTURE = join(root, '..', 'shared', 'data', 'binance-futures_btcusdt_20240808.raw.gz');
+
+test('VS Code: Stream This Capture from the Explorer, pause, resume and speed from the monitor, a feature\'s tooltip', { skip: skip ? `skipped: ${skip}` : !existsSync(CAPTURE) ? `capture not found: ${CAPTURE}` : false, timeout: 300_000 }, async (t) => {
+  const { server, page } = await openWorkbench(t, { 'tickbridge.timeframes': ['15s', '1m'] }, (started) =>
+    copyFileSync(CAPTURE, join(started.workspace, basename(CAPTURE))) // a temporary workspace, not the project
+  );
+  try {
+    await page.goto(server.url);
+    await waitForWorkbench(page, 60_000);
+
+    // The file first: its context menu in the Explorer.
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: basename(CAPTURE) });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Tickbridge: Stream This Capture' }).first();
+    // the menu has the extension's entry once the workbench has read its contributions
+    await waitFor('the Explorer context menu entry', async () => {
+      await row.click({ button: 'right', timeout: 5_000 });
+      const shown = await item.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+      if (!shown) await page.keyboard.press('Escape');
+      return shown || undefined;
+    }, 60_000, 1000);
+    await item.hover();
+    await page.keyboard.press('Enter');
+
+    // One multi-step input: venue and symbol read from the file, then the speed.
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const title = page.locator('.quick-input-widget .quick-input-title');
+    await waitFor('step 1: the exchange read from the file', async () => ((await input.inputValue()) === 'binance-futures' && /exchange/.test(await title.innerText()) ? true : undefined), 30_000);
+    assert.match(await page.locator('.quick-input-widget').innerText(), /1\s*\/\s*3/);
+    await input.press('Enter');
+    await waitFor('step 2: the symbol read from the file', async () => ((await input.inputValue()) === 'BTCUSDT' && /symbol/.test(await title.innerText()) ? true : undefined), 15_000);
+    await input.press('Enter');
+    const realTime = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'real time' }).first();
+    await realTime.waitFor({ state: 'visible', timeout: 15_000 });
+    await realTime.click();
+
+    // The first start prepares Python; then the monitor opens on the new stream.
+    const view = webviewFrame(page, EXTENSION_ID);
+    const status = view.locator('[data-testid="stream-status"]');
+    await waitFor(
+      'the capture stream running in the monitor',
+      async () => {
+        const failure = await errorNotification(page);
+        if (failure) throw new FatalError(failure);
+        return (await status.getAttribute('data-status', { timeout: 1000 }).catch(() => null)) === 'running' ? true : undefined;
+      },
+      180_000
+    );
+    const chart = view.locator('[data-testid="candle-chart"]');
+    await waitFor('candles from the capture', async () => (Number((await chart.getAttribute('data-candles')) ?? 0) >= 2 ? true : undefined), 60_000);
+    const health = view.locator('[data-testid="health"]');
+    await waitFor('the health panel', async () => (/lag p50/.test(await health.innerText()) ? true : undefined), 15_000);
+
+    // Pause at the source: no message is read any more; resume: they flow again.
+    const messages = async () => Number(/([\d,]+) msgs/.exec(await status.innerText())?.[1]?.replace(/,/g, '') ?? NaN);
+    const pause = view.locator('[data-testid="pause-button"]');
+    await pause.click();
+    await waitFor('the replay paused', async () => (/paused/.test(await health.locator('[data-metric="replay"]').innerText()) ? true : undefined), 15_000);
+    assert.equal(await pause.innerText(), 'Resume');
+    const pausedAt = await messages();
+    await waitFor('a stats refresh while paused', async () => (/0(\.0)? msg\/s/.test(await status.innerText()) || !/msg\/s/.test(await status.innerText()) ? true : undefined), 15_000);
+    assert.ok((await messages()) <= pausedAt + 1, 'no message read while paused');
+    await pause.click();
+    await waitFor('the replay playing again', async () => (/playing/.test(await health.locator('[data-metric="replay"]').innerText()) ? true : undefined), 15_000);
+    await waitFor('messages flowing again', async () => ((await messages()) > pausedAt ? true : undefined), 30_000);
+
+    // A feature's tooltip: its unit and formula from docs/features.md.
+    const spread = view.locator('[data-testid="features-table"] tr[data-feature="spread_bps"] td.name');
+    assert.match((await spread.getAttribute('title')) ?? '', /^spread_bps — basis points \(1 bp = 0\.01%\)\n10⁴ · \(ask1 − bid1\) \/ mid$/);
+    assert.equal(await view.locator('[data-testid="features-table"] tr[data-feature="open_interest_change"] td.name').innerText(), 'open_interest_change', 'names are whole');
+    await spread.hover();
+
+    // Speed from the monitor: 100×, then enough bars for the README's screenshot.
+    await view.locator('[data-testid="speed-select"]').selectOption('100');
+    await waitFor('the replay at 100×', async () => (/100×/.test(await health.locator('[data-metric="replay"]').innerText()) ? true : undefined), 15_000);
+    await waitFor('a dozen candles', async () => (Number((await chart.getAttribute('data-candles')) ?? 0) >= 12 ? true : undefined), 60_000);
+    mkdirSync(join(root, 'docs', 'screenshots'), { recursive: true });
+    await page.screenshot({ path: join(root, 'docs', 'screenshots', 'vscode-monitor.png') });
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${await diagnostics(page, server)}`, { cause: error });
   }

@@ -1,5 +1,5 @@
 /** Test doubles for the host logic: engine events and a fake engine. */
-import type { Candle, EngineEvent, StreamInfo, StreamRequest } from '../../core/index.js';
+import type { Candle, EngineEvent, PlaybackControl, StreamInfo, StreamRequest } from '../../core/index.js';
 import type { EngineLike } from '../src/engineHost.js';
 
 export const REQUEST: StreamRequest = { source: 'demo', exchange: 'binance', symbols: ['BTCUSDT'], dataTypes: ['trades'], timeframes: ['15s', '1m'], mode: 'candles', speed: 'max' };
@@ -20,6 +20,7 @@ export function streamInfo(id: string, status: StreamInfo['status'] = 'running',
     lastPrice: 100,
     inFlight: 0,
     startedAt: '2024-08-08T00:00:00.000Z',
+    health: { lagP50Ms: 12, lagP99Ms: 40, windowFill: 0, backpressurePauses: 0, reconnects: 0, gaps: 0, late: 0, skipped: 0, messagesPerSecond: 5, warning: null },
     ...extra
   };
 }
@@ -78,6 +79,9 @@ export class FakeEngine implements EngineLike {
   async restartStream(id: string): Promise<string> {
     this.calls.push(`restart ${id}`);
     return id;
+  }
+  controlStream(id: string, control: PlaybackControl): void {
+    this.calls.push(`${control.action}${control.action === 'speed' ? ` ${control.speed}` : ''} ${id}`);
   }
   async stopAll(): Promise<void> {
     this.calls.push('stopAll');

@@ -83,3 +83,16 @@ test('logs are batched; start and stop run the commands', async () => {
   assert.deepEqual(commands, [['tickbridge.startStream'], ['tickbridge.stopStream', 's1']]);
   session.dispose();
 });
+
+test('the replay buttons run the control command for the stream; streams carry health and playback', () => {
+  const { posted, commands, session, apply } = setup();
+  apply({ type: 'stream', stream: streamInfo('s1', 'running', { playback: { paused: true, speed: 10, stepping: false } }) });
+  session.receive({ type: 'ready', selected: null, timeframe: null });
+  const snapshot = posted[0];
+  assert.ok(snapshot?.type === 'snapshot');
+  assert.deepEqual(snapshot.snapshot.streams[0]?.playback, { paused: true, speed: 10, stepping: false });
+  assert.equal(snapshot.snapshot.streams[0]?.health.lagP99Ms, 40);
+  assert.deepEqual(snapshot.snapshot.speeds, [1, 10, 100, 'max']);
+  session.receive({ type: 'control', streamId: 's1', control: { action: 'resume' } });
+  assert.deepEqual(commands, [['tickbridge.controlStream', 's1', { action: 'resume' }]]);
+});

@@ -79,3 +79,10 @@ test('logs are kept up to the limit', () => {
   for (let i = 0; i < 5; i++) store.apply({ type: 'log', entry: { time: 't', level: 'info', origin: 'engine', message: `m${i}` } });
   assert.deepEqual(store.snapshot(null, null).logs.map((l) => l.message), ['m2', 'm3', 'm4']);
 });
+
+test('the processor status also comes from stats (its first event may precede the subscription)', () => {
+  const store = new MonitorStore(FEATURE_NAMES);
+  assert.equal(store.totals().processor, 'not started');
+  store.apply({ type: 'stats', stats: { uptimeS: 1, messages: 0, messagesPerSecond: 0, trades: 0, candles: 0, streams: 0, processor: { url: 'ws://x', status: 'running', restarts: 0, stats: null }, health: {} } });
+  assert.equal(store.totals().processor, 'running');
+});

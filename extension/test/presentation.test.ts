@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { monitorHtml } from '../src/monitorHtml.js';
-import { formatRate, redactor, statusBarText, statusBarTooltip, statusIcon, streamDescription } from '../src/presentation.js';
+import { formatRate, redactor, statusBarText, statusBarTooltip, statusIcon, streamDescription, streamPickDescription } from '../src/presentation.js';
+import { visible } from '../webview/logView.js';
 import { isWebviewMessage } from '../shared/messages.js';
 import { toStreamView } from '../src/monitorStore.js';
 import { streamInfo } from './fakes.js';
@@ -42,6 +43,10 @@ test('webview messages are validated before the host acts on them', () => {
   assert.equal(isWebviewMessage({ type: 'eval', code: '1' }), false);
   assert.equal(isWebviewMessage(null), false);
   assert.equal(isWebviewMessage('ready'), false);
+  assert.ok(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'speed', speed: 10 } }));
+  assert.ok(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'pause' } }));
+  assert.equal(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'speed', speed: -1 } }), false);
+  assert.equal(isWebviewMessage({ type: 'control', streamId: 'a', control: { action: 'rewind' } }), false);
 });
 
 test('monitor HTML: strict CSP, nonce on the only script, no inline script, the test ids', () => {
@@ -58,4 +63,15 @@ test('monitor HTML: strict CSP, nonce on the only script, no inline script, the 
   for (const id of ['candle-chart', 'features-table', 'log-view', 'stream-status', 'timeframe-select', 'stream-select']) {
     assert.match(html, new RegExp(`data-testid="${id}"`));
   }
+});
+
+test('pickers show each stream\'s source, state and rate; logs are scoped to the selected stream', () => {
+  const view = toStreamView(streamInfo('binance:BTCUSDT', 'running', { playback: { paused: true, speed: 10, stepping: false } }));
+  assert.equal(streamPickDescription(view), 'demo · running · 5.0 msg/s · paused');
+  const line = (message: string) => ({ time: 't', level: 'info' as const, origin: 'engine', message });
+  const scope = { selected: 'binance:BTCUSDT', streamIds: ['binance:BTCUSDT', 'binance:ETHUSDT'] };
+  assert.equal(visible(line('binance:BTCUSDT: starting file stream'), '', scope), true);
+  assert.equal(visible(line('binance:ETHUSDT: starting live stream'), '', scope), false, 'another stream\'s line is hidden');
+  assert.equal(visible(line('processor running: ws://127.0.0.1:1'), '', scope), true, 'lines about no stream stay');
+  assert.equal(visible(line('binance:BTCUSDT refused: bad'), 'nomatch', scope), false);
 });

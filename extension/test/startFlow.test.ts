@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readConfig } from '../src/config.js';
-import { buildRequest, chooseStream, LAST_CHOICES_KEY, type Memory, type PickItem, type StartUi } from '../src/startFlow.js';
+import { buildRequest, chooseStream, LAST_CHOICES_KEY, toAfter, type Memory, type PickItem, type StartUi, type StepInfo } from '../src/startFlow.js';
+import { BACK } from '../src/stepUi.js';
 
 /** A scripted UI: answers each question in order and records what was asked. */
 function scriptedUi(answers: (string | string[] | undefined)[]) {
@@ -69,11 +70,18 @@ test('a cancelled question cancels the start and keeps the last answers', async 
   assert.deepEqual(mem.data[LAST_CHOICES_KEY], { source: 'live' });
 });
 
-test('replay asks its range; other exchanges through "Other…"', async () => {
-  const { ui, asked } = scriptedUi(['replay', 'Other…', 'deribit', 'BTC-PERPETUAL', ['trades'], '2024-08-01', '2024-08-01T01:00:00Z']);
+test('replay asks its range and a speed; other exchanges through "Other…"', async () => {
+  const { ui, asked } = scriptedUi(['replay', 'Other…', 'deribit', 'BTC-PERPETUAL', ['trades'], '2024-08-01', '2024-08-01T01:00:00Z', '10×']);
   const choices = await chooseStream(readConfig(() => undefined), ui, memory());
-  assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z' });
-  assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input']);
+  assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z', speed: 10 });
+  assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input', 'pick']);
+  assert.equal(buildRequest(choices!, readConfig(() => undefined), undefined).speed, 10);
+});
+
+test('a replay end before its start is refused in plain words, before launch', () => {
+  assert.equal(toAfter('2024-08-02', '2024-08-01'), 'The end (2024-08-01) must be after the start (2024-08-02).');
+  assert.equal(toAfter('2024-08-01', '2024-08-01T01:00:00Z'), undefined);
+  assert.match(toAfter('2024-08-01', 'yesterday') ?? '', /^The end "yesterday" is not a valid date: use ISO-8601 UTC/, 'no flag names in an input box');
 });
 
 test('buildRequest: timeframes from settings, API key only for replays, demo rate only for demo', () => {
@@ -104,7 +112,44 @@ test('input boxes show the engine\'s own one-line messages inline (the CLI exits
     }
   };
   await chooseStream(config, ui, memory());
-  assert.equal(seen['Replay from (ISO-8601, UTC)'], '--from "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
-  assert.equal(seen['Replay to (exclusive)'], '--to "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  // the engine's message, its flag name in words (an input box has no flags)
+  assert.equal(seen['Replay from (ISO-8601, UTC)'], 'The start "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
+  assert.equal(seen['Replay to (exclusive)'], 'The end "yesterday" is not a valid date: use ISO-8601 UTC, e.g. 2024-08-01 or 2024-08-01T12:30:00Z.');
   assert.match(seen['Symbol (native id like BTCUSDT or BTC-PERPETUAL, or BASE-QUOTE)'] ?? '', /type a symbol/);
+});
+
+test('Start Stream is one multi-step input: "Step n/N" per source, Back returns a step and keeps the others', async () => {
+  const script: (string | string[] | typeof BACK)[] = ['replay', 'binance', 'BTCUSDT', ['trades'], '2024-08-02', BACK, '2024-08-01', '2024-08-01T01:00:00Z', BACK, '2024-08-01T02:00:00Z', '1×'];
+  const shown: string[] = [];
+  const answer = (title: string, at?: StepInfo) => {
+    shown.push(`${at?.step}/${at?.steps} ${title.replace(/ \(.*/, '')}`);
+    return script.shift();
+  };
+  const ui: StartUi = {
+    pick: async (title, _items, _many, at) => {
+      const a = answer(title, at);
+      return a === BACK ? BACK : a === undefined ? undefined : Array.isArray(a) ? a : [a];
+    },
+    input: async (title, _value, validate, at) => {
+      const a = answer(title, at);
+      if (typeof a === 'string') assert.equal(validate(a), undefined, `${a} for ${title}`);
+      return a as string | typeof BACK | undefined;
+    },
+    openFile: async () => undefined
+  };
+  const choices = await chooseStream(readConfig(() => undefined), ui, memory());
+  assert.deepEqual(choices, { source: 'replay', exchange: 'binance', symbol: 'BTCUSDT', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T02:00:00Z', speed: 1 });
+  assert.deepEqual(shown, [
+    '1/4 Tickbridge: source', // the count grows once the source says what it needs
+    '2/7 Tickbridge: exchange',
+    '3/7 Symbol',
+    '4/7 Tickbridge: data types',
+    '5/7 Replay from',
+    '6/7 Replay to', // Back
+    '5/7 Replay from',
+    '6/7 Replay to',
+    '7/7 Tickbridge: speed', // Back
+    '6/7 Replay to',
+    '7/7 Tickbridge: speed'
+  ]);
 });

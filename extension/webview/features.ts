@@ -34,6 +34,8 @@ interface Row {
 export class FeaturesTable {
   private readonly rows = new Map<string, Row>();
   private names: readonly string[] = [];
+  /** Unit and formula per feature, from docs/features.md (the host sends them). */
+  tooltips: Readonly<Record<string, string>> = {};
 
   constructor(
     private readonly body: HTMLTableSectionElement,
@@ -48,7 +50,10 @@ export class FeaturesTable {
         const tr = document.createElement('tr');
         tr.dataset.feature = name;
         const label = document.createElement('td');
+        label.className = 'name';
         label.textContent = name;
+        label.title = this.tooltips[name] ?? name;
+        tr.title = label.title;
         const value = document.createElement('td');
         value.className = 'num';
         value.textContent = '—';

@@ -3,7 +3,8 @@
  * sends. Talks to the host only through the messages in shared/messages.ts.
  */
 import { upsertBar } from '../shared/bars.js';
-import type { Bar, HostToWebview, StreamView, Totals, WebviewPersistedState, WebviewToHost } from '../shared/messages.js';
+import type { Bar, HostToWebview, ReplayControl, StreamView, Totals, WebviewPersistedState, WebviewToHost } from '../shared/messages.js';
+import { renderHealth } from './health.js';
 import { CandleChart } from './chart.js';
 import { FeaturesTable } from './features.js';
 import { LogView } from './logView.js';
@@ -26,15 +27,21 @@ const status = byId<HTMLElement>('stream-status');
 const startButton = byId<HTMLButtonElement>('start-button');
 const stopButton = byId<HTMLButtonElement>('stop-button');
 const chartEmpty = byId<HTMLElement>('chart-empty');
+const replayControls = byId<HTMLElement>('replay-controls');
+const pauseButton = byId<HTMLButtonElement>('pause-button');
+const stepButton = byId<HTMLButtonElement>('step-button');
+const speedSelect = byId<HTMLSelectElement>('speed-select');
+const health = byId<HTMLElement>('health');
 const logFilter = byId<HTMLInputElement>('log-filter');
 
 const chart = new CandleChart(byId('candle-chart'));
 const features = new FeaturesTable(byId<HTMLTableElement>('features-table').tBodies[0]!, byId('features-caption'));
-const logs = new LogView(byId('log-view'));
+const logs = new LogView(byId('log-view'), byId('log-empty'));
 
 let persisted: WebviewPersistedState = vscode.getState() ?? { selected: null, timeframe: null, logFilter: '' };
 let streams: readonly StreamView[] = [];
 let featureNames: readonly string[] = [];
+let speeds: readonly ('max' | number)[] = [];
 let bars: Bar[] = [];
 let featuresFrame = 0;
 
@@ -66,12 +73,26 @@ function rate(perSecond: number): string {
 function renderStreams(totals: Totals): void {
   options(streamSelect, streams.map((s) => ({ value: s.id, label: `${s.label} (${s.status})` })), persisted.selected);
   const current = streams.find((s) => s.id === persisted.selected);
+  logs.setScope(persisted.selected, streams.map((s) => s.id));
   status.dataset.status = current?.status ?? 'none';
   status.textContent = current
     ? `${current.status}${current.active ? ` · ${rate(current.messagesPerSecond)} msg/s` : ''} · ${current.messages.toLocaleString('en-US')} msgs · ${current.candles} closed candles`
     : 'no stream';
   status.title = current?.detail ?? `processor ${totals.processor}`;
   stopButton.disabled = !current?.active;
+  renderHealth(health, current);
+  const playback = current?.active ? current.playback : null;
+  replayControls.hidden = !playback;
+  if (playback) {
+    pauseButton.textContent = playback.paused ? 'Resume' : 'Pause';
+    pauseButton.dataset.paused = String(playback.paused);
+    stepButton.disabled = playback.stepping;
+    options(speedSelect, speeds.map((speed) => ({ value: String(speed), label: speed === 'max' ? 'max' : `${speed}×` })), String(playback.speed));
+  }
+}
+
+function control(replay: ReplayControl): void {
+  if (persisted.selected) vscode.postMessage({ type: 'control', streamId: persisted.selected, control: replay });
 }
 
 function renderFeatures(): void {
@@ -88,6 +109,8 @@ function receive(message: HostToWebview): void {
       const s = message.snapshot;
       streams = s.streams;
       featureNames = s.featureNames;
+      features.tooltips = s.featureTooltips;
+      speeds = s.speeds;
       bars = [...s.bars];
       save({ selected: s.selected, timeframe: s.timeframe });
       options(timeframeSelect, s.timeframes.map((tf) => ({ value: tf, label: tf })), s.timeframe);
@@ -121,6 +144,9 @@ startButton.addEventListener('click', () => vscode.postMessage({ type: 'start' }
 stopButton.addEventListener('click', () => {
   if (persisted.selected) vscode.postMessage({ type: 'stop', streamId: persisted.selected });
 });
+pauseButton.addEventListener('click', () => control({ action: pauseButton.dataset.paused === 'true' ? 'resume' : 'pause' }));
+stepButton.addEventListener('click', () => control({ action: 'step' }));
+speedSelect.addEventListener('change', () => control({ action: 'speed', speed: speedSelect.value === 'max' ? 'max' : Number(speedSelect.value) }));
 logFilter.value = persisted.logFilter;
 logs.setFilter(persisted.logFilter);
 logFilter.addEventListener('input', () => {

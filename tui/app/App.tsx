@@ -1,7 +1,8 @@
 /** The monitor's screen: header, streams + features | chart, logs, footer. Top level: owns the store and the engine feed. */
 import { Box } from 'ink';
-import { useMemo } from 'react';
-import type { StreamRequest } from '../../core/index.js';
+import { Text } from 'ink';
+import { useEffect, useMemo } from 'react';
+import type { LogLevel, StreamRequest } from '../../core/index.js';
 import { AddStreamForm } from '../components/AddStreamForm.js';
 import { ChartPane } from '../components/ChartPane.js';
 import { FeaturesPane } from '../components/FeaturesPane.js';
@@ -12,9 +13,9 @@ import { LogsPane } from '../components/LogsPane.js';
 import { Notice } from '../components/Notice.js';
 import { StreamList } from '../components/StreamList.js';
 import type { EngineControl } from '../engineApi.js';
-import { computeLayout } from '../layout.js';
+import { MIN_COLUMNS, MIN_ROWS, computeLayout } from '../layout.js';
 import { visibleLogs } from '../state/logs.js';
-import { selectedCandles, selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
+import { offlineText, selectedCandles, selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
 import { ThemeContext, themeFromEnv, type Theme } from '../theme.js';
 import { useEngineFeed, type LogFeed } from './useEngineFeed.js';
 import { useKeys } from './useKeys.js';
@@ -30,10 +31,12 @@ export interface AppProps {
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   readonly size?: Size;
   readonly theme?: Theme;
+  /** --logLevel: debug shows debug lines in the logs pane from the start. */
+  readonly logLevel?: LogLevel;
 }
 
-export function App({ engine, baseRequest, onQuit, logFeed, size, theme }: AppProps) {
-  const [state, dispatch, ref] = useStore();
+export function App({ engine, baseRequest, onQuit, logFeed, size, theme, logLevel }: AppProps) {
+  const [state, dispatch, ref] = useStore(logLevel);
   useEngineFeed(engine, dispatch, logFeed);
   useKeys({ engine, dispatch, state: ref, baseRequest, onQuit });
   const { columns, rows } = useTerminalSize(size);
@@ -43,14 +46,26 @@ export function App({ engine, baseRequest, onQuit, logFeed, size, theme }: AppPr
   const stream = selectedStream(state);
   const timeframe = selectedTimeframe(state);
   const candles = selectedCandles(state);
-  const layout = computeLayout(columns, rows, data.streams.length, data.offline !== null);
+  const offline = offlineText(state);
+  const layout = computeLayout(columns, rows, data.streams.length, offline !== null);
   const logs = useMemo(() => visibleLogs(data.logs, state.logFilter), [data.logs, state.logFilter]);
+  const featureRows = Math.max(1, layout.featuresHeight - 2);
+  const logRows = Math.max(1, layout.logsHeight - 2);
+  useEffect(() => dispatch({ type: 'viewport', featureRows, logRows }), [dispatch, featureRows, logRows]);
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Text wrap="wrap">
+        Tickbridge: the terminal is too small ({columns}×{rows}); it needs at least {MIN_COLUMNS}×{MIN_ROWS}. Enlarge it, or press q to quit.
+      </Text>
+    );
+  }
 
   return (
     <ThemeContext.Provider value={themeValue}>
       <Box flexDirection="column" width={layout.columns} height={layout.rows}>
         <Header stats={data.stats} stream={stream} processor={data.stats?.processor.status ?? data.processor?.status} paused={state.frozen !== null} width={layout.columns} />
-        {data.offline !== null && <Notice text={data.offline} />}
+        {offline !== null && <Notice text={offline} />}
         <Box flexDirection="row" height={state.help ? layout.mainHeight + layout.logsHeight : layout.mainHeight}>
           {state.help ? (
             <HelpPane width={layout.columns} height={layout.mainHeight + layout.logsHeight} />

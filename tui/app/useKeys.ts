@@ -5,11 +5,14 @@
  */
 import { useInput } from 'ink';
 import type { MutableRefObject } from 'react';
-import { isActive, type StreamRequest } from '../../core/index.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fieldProblem, isActive, nextSpeed, parseSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
+import { completePath } from './pathCompletion.js';
 import type { EngineControl } from '../engineApi.js';
 import { commandFor, keyName, type ResolvedCommand } from '../keymap.js';
 import { selectedStream } from '../state/reducer.js';
-import { SOURCE_CHOICES, type SourceChoice, type TextKey, type TuiState } from '../state/types.js';
+import { SOURCE_CHOICES, type AddForm, type FormField, type SourceChoice, type TextKey, type TuiState } from '../state/types.js';
 import type { Dispatch } from './useStore.js';
 
 export interface KeyContext {
@@ -53,7 +56,10 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
     case 'addStream': {
       const base = stream?.request ?? context.baseRequest;
       const source = (SOURCE_CHOICES as readonly string[]).includes(base.source) ? (base.source as SourceChoice) : 'live';
-      dispatch({ type: 'form-open', defaults: { exchange: base.exchange, symbol: '', dataTypes: base.dataTypes.join(','), source } });
+      dispatch({
+        type: 'form-open',
+        defaults: { exchange: base.exchange, symbol: '', dataTypes: base.dataTypes.join(','), source, ...(base.file && { file: base.file }), ...(base.speed !== 'max' && { speed: String(base.speed) }) }
+      });
       return;
     }
     case 'stopStream':
@@ -81,6 +87,10 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
       dispatch({ type: 'flash', message: cleared.length === 0 ? 'no ended run to clear' : `cleared ${cleared.length} ended run${cleared.length === 1 ? '' : 's'}` });
       return;
     }
+    case 'replayPause':
+    case 'replaySpeed':
+    case 'replayStep':
+      return controlReplay(context, stream, resolved.command);
     case 'quit':
       if (current.quitting) return;
       dispatch({ type: 'quitting' });
@@ -91,25 +101,90 @@ export function runCommand(context: KeyContext, resolved: ResolvedCommand): void
   }
 }
 
+/** Space, s and `.`: the replay controls of the selected stream; the outcome in the status line. */
+function controlReplay(context: KeyContext, stream: StreamInfo | undefined, command: 'replayPause' | 'replaySpeed' | 'replayStep'): void {
+  const { engine, dispatch } = context;
+  if (!stream) return dispatch({ type: 'flash', message: 'no stream selected' });
+  const playback = stream.playback;
+  const control: PlaybackControl =
+    command === 'replayStep'
+      ? { action: 'step' }
+      : command === 'replaySpeed'
+        ? { action: 'speed', speed: nextSpeed(playback?.speed ?? stream.request.speed) }
+        : { action: playback?.paused ? 'resume' : 'pause' };
+  try {
+    engine.controlStream(stream.runId, control);
+  } catch (error) {
+    dispatch({ type: 'flash', message: errorMessage(error) });
+    return;
+  }
+  const said = { pause: 'paused', resume: 'resumed', step: 'stepping one bar', speed: `speed ${speedLabel(control.action === 'speed' ? control.speed : 'max')}` };
+  dispatch({ type: 'flash', message: `${stream.id} ${said[control.action]}` });
+}
+
+export function speedLabel(speed: 'max' | number | string): string {
+  return speed === 'max' ? 'max' : `${speed}×`;
+}
+
+/** The form's values checked field by field, as the engine checks them; undefined when all are fine. */
+export function formProblems(values: AddForm['values']): Partial<Record<FormField, string>> | undefined {
+  const problems: Partial<Record<FormField, string>> = {};
+  const check = (field: FormField, problem: () => string | undefined) => {
+    const found = problem();
+    if (found !== undefined) problems[field] = found;
+  };
+  check('symbol', () => fieldProblem('symbol', values.symbol));
+  check('dataTypes', () => fieldProblem('dataTypes', values.dataTypes));
+  if (values.source === 'replay') {
+    check('from', () => (values.from.trim() === '' ? 'type the first time of the replay, e.g. 2024-08-01' : fieldProblem('from', values.from.trim())));
+    check('to', () => (values.to.trim() === '' ? 'type the end of the replay (exclusive), e.g. 2024-08-01T01:00:00Z' : fieldProblem('to', values.to.trim())));
+    if (!problems.from && !problems.to && Date.parse(values.to.trim()) <= Date.parse(values.from.trim())) problems.to = `to (${values.to.trim()}) must be after from (${values.from.trim()})`;
+  }
+  if (values.source === 'file') {
+    check('file', () => {
+      const path = values.file.trim();
+      if (path === '') return 'type the path of a capture or Tardis CSV file (Tab completes)';
+      return existsSync(path) ? undefined : `no file at ${resolve(path)}`;
+    });
+  }
+  if (values.source === 'replay' || values.source === 'file') {
+    check('speed', () => {
+      try {
+        parseSpeed(values.speed.trim());
+        return undefined;
+      } catch (error) {
+        return errorMessage(error);
+      }
+    });
+  }
+  return Object.keys(problems).length > 0 ? problems : undefined;
+}
+
 export function submitForm(context: KeyContext): void {
   const { engine, dispatch, state } = context;
   const form = state.current.form;
   if (!form) return;
-  const symbol = form.values.symbol.trim();
-  if (!symbol) return dispatch({ type: 'form-error', error: 'type a symbol, e.g. ETHUSDT or ETH-USDT' });
+  const { values } = form;
+  const problems = formProblems(values);
+  if (problems) return dispatch({ type: 'form-field-errors', errors: problems });
   const base = selectedStream(state.current)?.request ?? context.baseRequest;
+  const { from: _from, to: _to, file: _file, ...rest } = base;
   const request: StreamRequest = {
-    ...base,
-    source: form.values.source as SourceChoice,
-    exchange: form.values.exchange.trim() || base.exchange,
-    symbols: symbol.split(',').map((s) => s.trim()).filter(Boolean),
-    dataTypes: form.values.dataTypes.split(',').map((s) => s.trim()).filter(Boolean)
+    ...rest,
+    source: values.source,
+    exchange: values.exchange.trim() || base.exchange,
+    symbols: values.symbol.split(',').map((s) => s.trim()).filter(Boolean),
+    dataTypes: values.dataTypes.split(',').map((s) => s.trim()).filter(Boolean),
+    speed: values.source === 'replay' || values.source === 'file' ? parseSpeed(values.speed.trim()) : 'max',
+    ...(values.source === 'replay' && { from: values.from.trim(), to: values.to.trim() }),
+    ...(values.source === 'file' && { file: values.file.trim() })
   };
   try {
     const id = engine.startStream(request);
     dispatch({ type: 'form-close' });
     selectLatestRun(context, id);
-    dispatch({ type: 'flash', message: `started ${id}` });
+    // not "started": the source may still refuse it (then the status line and the logs say so)
+    dispatch({ type: 'flash', message: `starting ${id}…` });
   } catch (error) {
     dispatch({ type: 'form-error', error: errorMessage(error) });
   }
@@ -123,6 +198,11 @@ export function handleKey(context: KeyContext, input: string, name: string): voi
   if (name === 'ctrl+c') return runCommand(context, { command: 'quit' });
   if (current.form) {
     if (name === 'enter') return submitForm(context);
+    if (name === 'ctrl+u') return dispatch({ type: 'form-key', key: 'clear' });
+    if (name === 'tab' && current.form.field === 'file') {
+      const completed = completePath(current.form.values.file);
+      if (completed !== current.form.values.file) return dispatch({ type: 'form-set', field: 'file', value: completed });
+    }
     if (name === 'escape') return dispatch({ type: 'form-close' });
     const key = TEXT_KEYS[name];
     if (key) return dispatch({ type: 'form-key', key });
@@ -139,7 +219,7 @@ export function handleKey(context: KeyContext, input: string, name: string): voi
   if (resolved) runCommand(context, resolved);
 }
 
-const CONTROL_CHARS: Record<string, string> = { '\r': 'enter', '\n': 'enter', '\t': 'tab', '\u007f': 'backspace', '\b': 'backspace' };
+const CONTROL_CHARS: Record<string, string> = { '\r': 'enter', '\n': 'enter', '\t': 'tab', '\u007f': 'backspace', '\b': 'backspace', '\u0015': 'ctrl+u' };
 
 export function useKeys(context: KeyContext): void {
   useInput((input, key) => {

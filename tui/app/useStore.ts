@@ -5,11 +5,12 @@
 import { useCallback, useRef, useState, type MutableRefObject } from 'react';
 import { initialState, reducer } from '../state/reducer.js';
 import type { Action, TuiState } from '../state/types.js';
+import type { LogLevel } from '../../core/index.js';
 
 export type Dispatch = (action: Action) => void;
 
-export function useStore(): [TuiState, Dispatch, MutableRefObject<TuiState>] {
-  const [state, setState] = useState(initialState);
+export function useStore(logLevel?: LogLevel): [TuiState, Dispatch, MutableRefObject<TuiState>] {
+  const [state, setState] = useState(() => initialState(logLevel));
   const ref = useRef(state);
   const dispatch = useCallback<Dispatch>((action) => {
     ref.current = reducer(ref.current, action);

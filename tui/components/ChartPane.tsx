@@ -2,7 +2,7 @@
 import type { Candle, StreamStatus } from '../../core/index.js';
 import { timeframeSeconds } from '../../core/index.js';
 import { renderChart } from '../chart/candles.js';
-import { fitNumber, price } from '../format.js';
+import { decimalsOf, price as formatPrice } from '../format.js';
 import { useTheme } from '../theme.js';
 import { Line } from './Line.js';
 import { Panel } from './Panel.js';
@@ -27,10 +27,15 @@ export function ChartPane({ streamId, timeframe, timeframes, candles, status, fo
   const tabs = timeframes.map((tf) => (tf === timeframe ? `[${tf}]` : tf)).join(' ');
   const title = streamId ? `${streamId} · ${timeframe ?? '—'}` : 'Chart';
   const state = last ? (last.closed ? 'closed' : last.final ? 'final' : '·open') : '';
+  // Prices and the volume at the instrument's precision, as the recent bars show it.
+  const recent = candles.slice(-50);
+  const priceDecimals = decimalsOf(recent.flatMap((c) => [c.open, c.high, c.low, c.close]));
+  const price = (value: number) => formatPrice(value, priceDecimals);
+  const volume = last ? formatPrice(last.volume, decimalsOf(recent.map((c) => c.volume))).replace(/,/g, '') : '';
   // The last bar's figures, as many as fit: the close first to go last.
   const ohlc = last
     ? ([
-        `O ${price(last.open)}  H ${price(last.high)}  L ${price(last.low)}  C ${price(last.close)}  V ${fitNumber(last.volume, 7)}  ${state}`,
+        `O ${price(last.open)}  H ${price(last.high)}  L ${price(last.low)}  C ${price(last.close)}  V ${volume}  ${state}`,
         `O ${price(last.open)}  H ${price(last.high)}  L ${price(last.low)}  C ${price(last.close)} ${state}`,
         `H ${price(last.high)}  L ${price(last.low)}  C ${price(last.close)} ${state}`,
         `C ${price(last.close)} ${state}`

@@ -1,9 +1,9 @@
 /** Latest value of every feature with a sparkline of recent closed bars; scrolls when it does not fit. */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { FEATURE_NAMES, type Candle, type FeatureName } from '../../core/index.js';
+import { FEATURE_NAMES, featureDocs, type Candle, type FeatureName } from '../../core/index.js';
 import { sparkline } from '../chart/sparkline.js';
-import { fitNumber, padEnd } from '../format.js';
+import { fitNumber, padEnd, truncate } from '../format.js';
 import { useTone, type Tone } from '../theme.js';
 import { Panel } from './Panel.js';
 
@@ -42,14 +42,16 @@ export interface FeaturesPaneProps {
 export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focused, width, height }: FeaturesPaneProps) {
   const tone = useTone();
   const inner = width - 2;
-  const rows = Math.max(1, height - 2);
+  // focused: the last line defines the first feature shown (unit and formula, from docs/features.md)
+  const detail = focused && height - 2 >= 6;
+  const rows = Math.max(1, height - 2 - (detail ? 2 : 0));
   const latest = candles[candles.length - 1];
   const closed = candles.filter((candle) => candle.closed);
   const first = Math.max(0, Math.min(scroll, FEATURE_NAMES.length - rows));
   const shown = FEATURE_NAMES.slice(first, first + rows);
   const labelWidth = 12;
   const valueWidth = 9;
-  const sparkWidth = Math.max(0, inner - labelWidth - valueWidth - 2);
+  const sparkWidth = Math.max(0, inner - labelWidth - valueWidth - 3);
   const more = FEATURE_NAMES.length - first - shown.length;
   const info = more > 0 || first > 0 ? `${first + 1}–${first + shown.length}/${FEATURE_NAMES.length}` : `${closed.length} bar${closed.length === 1 ? "" : "s"}`;
   return (
@@ -60,7 +62,7 @@ export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focuse
         const history = closed.map((candle) => candle.features[name] ?? null);
         return (
           <Text key={name} wrap="truncate">
-            <Text color={tone('muted')}>{padEnd(FEATURE_LABELS[name], labelWidth)}</Text>
+            <Text color={tone('muted')}>{padEnd(FEATURE_LABELS[name], labelWidth)} </Text>
             <Text color={tone(valueTone)} bold={value !== null}>
               {fitNumber(value, valueWidth).padStart(valueWidth)}
             </Text>
@@ -69,6 +71,19 @@ export const FeaturesPane = memo(function FeaturesPane({ candles, scroll, focuse
           </Text>
         );
       })}
+      {detail && shown[0] && (
+        <Box height={2}>
+          <Text wrap="wrap" color={tone('accent')}>
+            {truncate(definition(shown[0]), 2 * inner)}
+          </Text>
+        </Box>
+      )}
     </Panel>
   );
 });
+
+/** `spread_bps: basis points (1 bp = 0.01%) · 10⁴ · (ask1 − bid1) / mid` */
+function definition(name: FeatureName): string {
+  const doc = featureDocs()[name];
+  return doc ? `▲ ${name}: ${doc.unit} · ${doc.formula}` : `▲ ${name}`;
+}

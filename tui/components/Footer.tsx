@@ -49,7 +49,11 @@ export function Footer({ flash, filterEditing, filterText, width }: FooterProps)
           </Text>
         );
       })}
-      {flashText && <Text inverse>{flashText}</Text>}
+      {flashText && (
+        <Text inverse bold={flash?.startsWith('error:') ?? false} color={flash?.startsWith('error:') ? tone('error') : undefined}>
+          {flashText}
+        </Text>
+      )}
     </Text>
   );
 }

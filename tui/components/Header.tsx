@@ -1,8 +1,9 @@
-/** Two header lines: what is streaming from where, the processor link, uptime, rates and totals. */
+/** Three header lines: what is streaming from where, the processor link, uptime, rates and totals; the selected stream's health. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { EngineStats, LinkStatus, ProcessorStatus, StreamInfo } from '../../core/index.js';
 import { compact, uptime } from '../format.js';
+import { HealthLine } from './HealthLine.js';
 import { useTone, type Tone } from '../theme.js';
 
 export interface HeaderProps {
@@ -70,6 +71,7 @@ export const Header = memo(function Header({ stats, stream, processor, paused, w
         <Text color={tone('muted')}> candles </Text>
         <Text>{compact(stats?.candles ?? 0)}</Text>
       </Text>
+      <HealthLine stream={stream} />
     </Box>
   );
 });

@@ -1,14 +1,15 @@
 /** The TUI's reducer: pure, no Ink, no engine (tested in tui/test/reducer.test.ts). */
-import { FEATURE_NAMES, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
+import { FEATURE_NAMES, isActive, type Candle, type EngineEvent, type LogLevel, type StreamInfo } from '../../core/index.js';
 import type { CommandName } from '../keymap.js';
-import { applyFormKey, applyFormText } from './form.js';
+import { applyFormKey, applyFormText, setFormField } from './form.js';
 import { appendLogs, nextLevel, visibleLogs } from './logs.js';
 import { seriesKey, upsertCandle } from './series.js';
-import { PANES, type Action, type ConsoleLine, type DataState, type LogLine, type TuiState } from './types.js';
+import { FORM_FIELDS, PANES, type FormField, type Action, type ConsoleLine, type DataState, type LogLine, type TuiState } from './types.js';
 
-export const OFFLINE_HINT = 'npm start -- --source demo';
+/** Inside the running monitor: what to do without internet. */
+export const OFFLINE_HINT = 'add a demo stream (a, source demo)';
 
-export function initialState(): TuiState {
+export function initialState(logLevel: LogLevel = 'info'): TuiState {
   return {
     data: { stats: null, streams: [], series: {}, logs: [], processor: null, offline: null },
     frozen: null,
@@ -17,9 +18,10 @@ export function initialState(): TuiState {
     timeframeIndex: 0,
     help: false,
     form: null,
-    logFilter: { level: 'info', text: '', editing: false },
+    logFilter: { level: logLevel === 'debug' ? 'debug' : 'info', text: '', editing: false },
     logScroll: 0,
     featureScroll: 0,
+    viewport: { featureRows: 1, logRows: 1 }, // until App reports the pane sizes
     quitting: false,
     flash: null,
     nextLogId: 1
@@ -60,7 +62,11 @@ export function reducer(state: TuiState, action: Action): TuiState {
     case 'command':
       return applyCommand(state, action.command, action.arg);
     case 'form-open':
-      return { ...state, help: false, form: { field: 'symbol', values: action.defaults, error: null } };
+      return { ...state, help: false, form: { field: 'symbol', values: { from: '', to: '', file: '', speed: '10', ...action.defaults }, error: null } };
+    case 'form-set':
+      return state.form ? { ...state, form: setFormField(state.form, action.field, action.value) } : state;
+    case 'form-field-errors':
+      return state.form ? { ...state, form: { ...state.form, fieldErrors: action.errors, field: firstErrorField(action.errors) ?? state.form.field } } : state;
     case 'form-text':
       return state.form ? { ...state, form: applyFormText(state.form, action.text) } : state;
     case 'form-key':
@@ -80,6 +86,10 @@ export function reducer(state: TuiState, action: Action): TuiState {
     }
     case 'select':
       return { ...state, selectedId: action.id };
+    case 'viewport': {
+      const viewport = { featureRows: action.featureRows, logRows: action.logRows };
+      return { ...state, viewport, featureScroll: clamp(state.featureScroll, 0, featureScrollMax(viewport)), logScroll: clamp(state.logScroll, 0, logScrollMax(state, viewport)) };
+    }
     case 'flash':
       return { ...state, flash: action.message };
     case 'quitting':
@@ -89,6 +99,7 @@ export function reducer(state: TuiState, action: Action): TuiState {
 
 function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: readonly StreamInfo[] | undefined, stray: readonly ConsoleLine[] = []): TuiState {
   let { stats, streams, series, processor, offline } = state.data;
+  let flash = state.flash;
   const logs: LogLine[] = [];
   let nextLogId = state.nextLogId;
   let seriesCopied = false;
@@ -97,13 +108,21 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'stats':
         stats = event.stats;
         break;
-      case 'stream':
+      case 'stream': {
+        const before = streams.find((stream) => stream.id === event.stream.id);
+        if (event.stream.status === 'failed' && before?.status !== 'failed') {
+          // a refused or failed start is an error in the status line and in the logs
+          const what = event.stream.failure?.usage ? 'refused' : 'failed';
+          flash = `error: ${event.stream.id} ${what}: ${event.stream.failure?.message ?? event.stream.detail}`;
+          logs.push({ id: nextLogId++, time: new Date().toISOString(), level: 'error', origin: 'tui', message: `${event.stream.id} ${what}: ${event.stream.failure?.message ?? event.stream.detail}` });
+        }
         streams = upsertStream(streams, event.stream);
         if (event.stream.request.source === 'live') {
-          if (event.stream.status === 'reconnecting' && event.stream.link === 'connected') offline ??= offlineNotice(event.stream.request.exchange);
-          else if (event.stream.status === 'running' && event.stream.messages > 0) offline = null;
+          if (event.stream.status === 'reconnecting' && event.stream.link === 'connected') offline ??= offlineNotice(event.stream.id, event.stream.request.exchange);
+          else if (offline?.streamId === event.stream.id && (event.stream.messages > 0 || !isActive(event.stream.status))) offline = null;
         }
         break;
+      }
       case 'candle': {
         if (!seriesCopied) {
           series = { ...series };
@@ -116,8 +135,8 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'log':
         logs.push({ id: nextLogId++, ...event.entry });
         if (event.entry.level === 'warning' && event.entry.message.includes('cannot be reached')) {
-          const exchange = /:\s*(\S+) cannot be reached/.exec(event.entry.message)?.[1] ?? 'the exchange';
-          offline = offlineNotice(exchange);
+          const found = /^(\S+):\s*(\S+) cannot be reached/.exec(event.entry.message);
+          if (found) offline = offlineNotice(found[1]!, found[2]!);
         }
         break;
       case 'processor':
@@ -135,11 +154,25 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
   for (const line of stray) logs.push({ id: nextLogId++, time: new Date().toISOString(), level: line.level, origin: 'console', message: line.message });
   if (snapshot) streams = mergeSnapshot(streams, snapshot);
   const data: DataState = { stats, streams, series, processor, offline, logs: appendLogs(state.data.logs, logs) };
-  return { ...state, nextLogId, data };
+  return { ...state, nextLogId, data, flash };
 }
 
-export function offlineNotice(exchange: string): string {
-  return `${exchange} cannot be reached (offline?). Without internet, try: ${OFFLINE_HINT}`;
+export function offlineNotice(streamId: string, exchange: string): NonNullable<DataState['offline']> {
+  return { streamId, text: `${exchange} cannot be reached (offline?), retrying. Offline? ${OFFLINE_HINT}` };
+}
+
+/** The offline notice when it is about the selected stream. */
+export function offlineText(state: TuiState): string | null {
+  const offline = viewData(state).offline;
+  return offline !== null && offline.streamId === selectedStream(state)?.id ? offline.text : null;
+}
+
+function featureScrollMax(viewport: TuiState['viewport']): number {
+  return Math.max(0, FEATURE_NAMES.length - viewport.featureRows);
+}
+
+function logScrollMax(state: TuiState, viewport: TuiState['viewport']): number {
+  return Math.max(0, visibleLogs(viewData(state).logs, state.logFilter).length - viewport.logRows);
 }
 
 function upsertStream(streams: readonly StreamInfo[], info: StreamInfo): readonly StreamInfo[] {
@@ -165,11 +198,8 @@ function applyCommand(state: TuiState, command: CommandName, arg?: number): TuiS
     case 'pageUp':
     case 'pageDown': {
       const step = (command === 'up' || command === 'pageUp' ? -1 : 1) * (command.startsWith('page') ? (arg ?? 5) : 1);
-      if (state.focus === 'logs') {
-        const max = Math.max(0, visibleLogs(view.logs, state.logFilter).length - 1);
-        return { ...state, logScroll: clamp(state.logScroll - step, 0, max) };
-      }
-      if (state.focus === 'features') return { ...state, featureScroll: clamp(state.featureScroll + step, 0, FEATURE_NAMES.length - 1) };
+      if (state.focus === 'logs') return { ...state, logScroll: clamp(state.logScroll - step, 0, logScrollMax(state, state.viewport)) };
+      if (state.focus === 'features') return { ...state, featureScroll: clamp(state.featureScroll + step, 0, featureScrollMax(state.viewport)) };
       if (view.streams.length === 0) return state;
       const current = Math.max(0, view.streams.findIndex((stream) => stream.runId === selectedStream(state)?.runId));
       const target = view.streams[clamp(current + step, 0, view.streams.length - 1)];
@@ -204,6 +234,10 @@ function applyCommand(state: TuiState, command: CommandName, arg?: number): TuiS
       // addStream, stopStream, restartStream, clearFinished and quit act on the engine: see app/useKeys.ts.
       return state;
   }
+}
+
+function firstErrorField(errors: Partial<Record<FormField, string>>): FormField | undefined {
+  return FORM_FIELDS.find((field) => errors[field] !== undefined);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -22,19 +22,24 @@ export interface DataState {
   readonly series: Readonly<Record<string, readonly Candle[]>>;
   readonly logs: readonly LogLine[];
   readonly processor: { readonly status: ProcessorStatus; readonly detail: string } | null;
-  /** Set while a live exchange cannot be reached. */
-  readonly offline: string | null;
+  /** Set while a live exchange cannot be reached: which stream, and what to say (shown with that stream selected). */
+  readonly offline: { readonly streamId: string; readonly text: string } | null;
 }
 
 export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const;
 export type SourceChoice = (typeof SOURCE_CHOICES)[number];
-export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source'] as const;
+/** Every field of the add-stream form, in Tab order; `formFields` picks those of a source. */
+export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source', 'from', 'to', 'file', 'speed'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
+export type TextField = Exclude<FormField, 'source'>;
 
 export interface AddForm {
   readonly field: FormField;
-  readonly values: { readonly exchange: string; readonly symbol: string; readonly dataTypes: string; readonly source: SourceChoice };
+  readonly values: { readonly [F in TextField]: string } & { readonly source: SourceChoice };
+  /** A problem of the whole request (the engine's refusal). */
   readonly error: string | null;
+  /** Inline problems, one per field, found before start. */
+  readonly fieldErrors?: Partial<Record<FormField, string>>;
 }
 
 export interface LogFilter {
@@ -58,6 +63,8 @@ export interface TuiState {
   /** Lines scrolled up from the newest log line. */
   readonly logScroll: number;
   readonly featureScroll: number;
+  /** Rows the features and logs panes show (App reports them): the scroll offsets stop at their ends. */
+  readonly viewport: { readonly featureRows: number; readonly logRows: number };
   readonly quitting: boolean;
   /** A short message in the footer (the last command's outcome). */
   readonly flash: string | null;
@@ -70,13 +77,15 @@ export interface ConsoleLine {
   readonly message: string;
 }
 
-export type TextKey = 'backspace' | 'enter' | 'escape' | 'next' | 'prev' | 'left' | 'right';
+export type TextKey = 'backspace' | 'enter' | 'escape' | 'next' | 'prev' | 'left' | 'right' | 'clear';
 
 export type Action =
   | { readonly type: 'engine'; readonly events: readonly EngineEvent[]; readonly streams?: readonly StreamInfo[]; readonly console?: readonly ConsoleLine[] }
   | { readonly type: 'command'; readonly command: CommandName; readonly arg?: number }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly origin?: string }
-  | { readonly type: 'form-open'; readonly defaults: AddForm['values'] }
+  | { readonly type: 'form-open'; readonly defaults: Pick<AddForm['values'], 'exchange' | 'symbol' | 'dataTypes' | 'source'> & Partial<AddForm['values']> }
+  | { readonly type: 'form-set'; readonly field: TextField; readonly value: string }
+  | { readonly type: 'form-field-errors'; readonly errors: Partial<Record<FormField, string>> }
   | { readonly type: 'form-text'; readonly text: string }
   | { readonly type: 'form-key'; readonly key: TextKey }
   | { readonly type: 'form-error'; readonly error: string }
@@ -84,5 +93,7 @@ export type Action =
   | { readonly type: 'filter-text'; readonly text: string }
   | { readonly type: 'filter-key'; readonly key: TextKey }
   | { readonly type: 'select'; readonly id: string }
+  | { readonly type: 'viewport'; readonly featureRows: number; readonly logRows: number }
+  /** A stream is restarted under the same id: its old bars (the final one too) go. */
   | { readonly type: 'flash'; readonly message: string | null }
   | { readonly type: 'quitting' };

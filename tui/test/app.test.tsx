@@ -1,9 +1,12 @@
 // The whole screen through ink-testing-library, driven by a fake engine: waits for content, never sleeps.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { App } from '../app/App.js';
-import { DEMO_REQUEST, FakeEngine, candleSeries, stream } from './helpers/fixtures.js';
+import { DEMO_REQUEST, FakeEngine, candle, candleSeries, stream } from './helpers/fixtures.js';
 import { waitFor, waitForFrame } from './helpers/wait.js';
 
 const ESC = '\u001b';
@@ -79,7 +82,7 @@ test('a adds a stream through the form, x stops it, r restarts it', async () => 
   const { engine, press } = mount();
   await press('a', ['Add stream', 'exchange', 'data types', 'demo']);
   await press('ETHUSDT', ['ETHUSDT▏']);
-  await press('\r', ['▸ binance:ETHUSDT', 'started binance:ETHUSDT'], ['Add stream']);
+  await press('\r', ['▸ binance:ETHUSDT', 'starting binance:ETHUSDT…'], ['Add stream']);
   assert.deepEqual(engine.started.map((r) => [r.source, r.exchange, r.symbols, r.dataTypes, r.timeframes]), [
     ['demo', 'binance', ['ETHUSDT'], ['trades', 'book_snapshot_5'], ['15s', '1m', '5m', '15m']]
   ]);
@@ -142,10 +145,10 @@ test('/ filters the logs, l changes the level, Tab + ↑ scrolls them', async ()
   await press('\u001b[A', ['↑1', 'older line'], ['beta line']);
 });
 
-test('offline: says the exchange cannot be reached and suggests the demo source', async () => {
+test('offline: says the exchange cannot be reached and suggests a demo stream from inside the monitor', async () => {
   const { engine, app } = mount(new FakeEngine([stream('binance:BTCUSDT', { request: { ...DEMO_REQUEST, source: 'live' }, status: 'starting' })]));
   engine.emit({ type: 'log', entry: { time: '2024-08-08T23:54:00.000Z', level: 'warning', origin: 'engine', message: 'binance:BTCUSDT: binance cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo' } });
-  await waitForFrame(app.lastFrame, ['binance cannot be reached (offline?)', 'npm start -- --source demo', 'LIVE']);
+  await waitForFrame(app.lastFrame, ['binance cannot be reached (offline?)', 'add a demo stream (a, source demo)', 'LIVE'], ['npm start']);
 });
 
 test('q asks to quit once (the caller stops the engine)', async () => {
@@ -181,4 +184,74 @@ test('Tab moves the focus and every pane keeps its first line', async () => {
   await press('\t', ['┏━ Features', 'spread bps', '▸ binance:BTCUSDT']);
   await press('\t', ['┏━ Logs', 'first line', 'second line', 'spread bps']);
   await press('\t', ['┏━ Streams', '▸ binance:BTCUSDT', 'first line']);
+});
+
+test('at 60×16 the monitor says the terminal is too small instead of a cut screen; q still quits', async () => {
+  const { app, press, quits } = mount(new FakeEngine(), { columns: 60, rows: 16 });
+  await waitForFrame(app.lastFrame, ['the terminal is too small (60×16)', 'at least 60×21'], ['TICKBRIDGE']);
+  await press('q', []);
+  assert.equal(quits(), 1);
+});
+
+test('at 120 columns a feature label and its value are apart (realized vol)', async () => {
+  const { app, engine } = mount(new FakeEngine(), { columns: 120, rows: 40 });
+  engine.emit({ type: 'candle', streamId: 'binance:BTCUSDT', runId: 'binance:BTCUSDT', candle: candle(0, { open: 60000, close: 60001 }, { closed: false, features: { realized_vol: 0.0010884 } }) });
+  const screen = await waitForFrame(app.lastFrame, ['realized vol', '·open']);
+  assert.match(screen, /realized vol +0\.0010884/, 'a value as wide as its column still has a space before it');
+});
+
+test('Space, s and . drive the replay controls of the selected stream; the health line shows its state', async () => {
+  const file = stream('binance:BTCUSDT', { request: { ...DEMO_REQUEST, source: 'file' }, playback: { paused: false, speed: 10, stepping: false } });
+  const { app, engine, press } = mount(new FakeEngine([file]));
+  await waitForFrame(app.lastFrame, ['▶ 10×', 'lag p50 12ms', 'p99 40ms', 'window 0%']);
+  await press(' ', ['binance:BTCUSDT paused']);
+  await press('s', ['binance:BTCUSDT speed 100×']);
+  await press('.', ['binance:BTCUSDT stepping one bar']);
+  assert.deepEqual(engine.controls, [
+    ['binance:BTCUSDT', { action: 'pause' }],
+    ['binance:BTCUSDT', { action: 'speed', speed: 100 }],
+    ['binance:BTCUSDT', { action: 'step' }]
+  ]);
+});
+
+test('the form asks per source: replay from/to, file a path (Tab completes) and a speed; checked inline before start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickbridge-form-'));
+  writeFileSync(join(dir, 'capture-one.raw.gz'), '');
+  const { engine, press } = mount();
+  await press('a', ['Add stream']);
+  await press('ETHUSDT', ['ETHUSDT▏']);
+  await press('\t\t', ['▸ source']);
+  await press('\u001b[C', ['from (UTC)', 'to (UTC)', 'speed']); // → replay
+  await press('\t', ['▸ from (UTC)']);
+  await press('2024-08-02', ['2024-08-02▏']);
+  await press('\t', ['▸ to (UTC)']);
+  await press('2024-08-01', ['2024-08-01▏']);
+  await press('\r', ['✗ to (2024-08-01) must be after from (2024-08-02)', 'Add stream']);
+  assert.equal(engine.started.length, 0, 'nothing started while a field is wrong');
+  await press('\u0015', ['▸ to (UTC)'], ['2024-08-01▏']); // Ctrl-U clears the field
+  await press('\u001b[Z\u001b[Z', ['▸ source']);
+  await press('\u001b[C', ['file', 'path of a capture']); // → file
+  await press('\t', ['▸ file']);
+  await press(`${dir}/capt`, [`${dir}/capt▏`]);
+  await press('\t', [`${dir}/capture-one.raw.gz▏`]);
+  await press('\t', ['▸ speed']);
+  await press('\u0015fast', ['fast▏']);
+  await press('\r', ['✗ Invalid speed "fast"']);
+  await press('\u00157', ['7▏']);
+  await press('\r', ['starting binance:ETHUSDT…'], ['Add stream']);
+  assert.deepEqual(engine.started.map((r) => [r.source, r.file, r.speed]), [['file', `${dir}/capture-one.raw.gz`, 7]]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a start the source refuses is an error in the status line and in the logs, not "started"', async () => {
+  const { engine, app } = mount();
+  engine.emit({ type: 'stream', stream: stream('binance:NOPE', { status: 'starting' }) });
+  engine.emit({ type: 'stream', stream: stream('binance:NOPE', { status: 'failed', failure: { message: 'Unknown symbol NOPE for binance.', usage: true } }) });
+  await waitForFrame(app.lastFrame, ['error: binance:NOPE refused: Unknown symbol NOPE', 'ERR tui       binance:NOPE refused'], ['started']);
+});
+
+test('the focused features pane defines its first feature (unit and formula from docs/features.md)', async () => {
+  const { press } = mount(new FakeEngine(), { columns: 120, rows: 30 });
+  await press('\t\t', ['▲ spread_bps: basis points (1 bp =', '0.01%) · 10⁴ · (ask1 − bid1) / mid']);
+  await press('j', ['▲ mid: price, in the quote currency', '(ask1 + bid1) / 2']);
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderChart } from '../chart/candles.js';
 import { sparkline } from '../chart/sparkline.js';
-import { computeLayout } from '../layout.js';
+import { decimalsOf, price } from '../format.js';
+import { HEADER_ROWS, computeLayout } from '../layout.js';
 import { KEYMAP, commandFor, keyName } from '../keymap.js';
 import { themeFromEnv, toneColor, type Segment } from '../theme.js';
 import { candle, candleSeries } from './helpers/fixtures.js';
@@ -89,9 +90,18 @@ test('the layout fits 80×24 and grows with the terminal', () => {
   const small = computeLayout(80, 24, 1, false);
   assert.equal(small.rows, 23);
   assert.equal(small.leftWidth + small.chartWidth, 80);
-  assert.equal(2 + small.mainHeight + small.logsHeight + 1, 23);
+  assert.equal(HEADER_ROWS + small.mainHeight + small.logsHeight + 1, 23, 'header (with the health line), panes, footer');
   assert.ok(small.featuresHeight >= 6);
   const big = computeLayout(160, 50, 3, true);
   assert.ok(big.chartWidth > small.chartWidth && big.mainHeight > small.mainHeight);
   assert.ok(big.featuresHeight - 2 >= 18, 'every feature fits on a tall terminal');
+});
+
+test('prices and volumes at the precision the data shows, without float noise', () => {
+  assert.equal(decimalsOf([42.3395999999999, 1.5]), 4);
+  assert.equal(decimalsOf([60012.5, 60012.25]), 2);
+  assert.equal(decimalsOf([1e-7]), 7);
+  assert.equal(decimalsOf([]), undefined);
+  assert.equal(price(42.3395999999999, 4), '42.3396');
+  assert.equal(price(60012.5, 2), '60,012.50');
 });

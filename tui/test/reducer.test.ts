@@ -1,8 +1,8 @@
 // The reducer, without Ink: engine batches, selection, timeframes, pause, logs, form, offline notice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EngineEvent } from '../../core/index.js';
-import { initialState, reducer, selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
+import { FEATURE_NAMES, type EngineEvent } from '../../core/index.js';
+import { initialState, offlineText, reducer, selectedStream, selectedTimeframe, viewData } from '../state/reducer.js';
 import { MAX_BARS, seriesKey, upsertCandle } from '../state/series.js';
 import { visibleLogs } from '../state/logs.js';
 import type { Action, TuiState } from '../state/types.js';
@@ -129,14 +129,37 @@ test('the add-stream form edits text fields and cycles the source', () => {
   assert.equal(state.form, null);
 });
 
-test('an unreachable live exchange raises the offline notice with the demo hint; data clears it', () => {
+test('an unreachable live exchange raises the offline notice for its stream only, with in-monitor advice; data or its end clears it', () => {
   const live = stream('binance:BTCUSDT', { request: { ...stream('x:y').request, source: 'live', exchange: 'binance' } });
-  let state = run([engine(log('warning', 'binance:BTCUSDT: binance cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo'))]);
-  assert.match(state.data.offline ?? '', /binance cannot be reached.*npm start -- --source demo/);
-  state = run([engine({ type: 'stream', stream: { ...live, status: 'running', messages: 50 } })], state);
+  const demo = stream('binance:ETHUSDT');
+  let state = run([engine({ type: 'stream', stream: live }, { type: 'stream', stream: demo }), engine(log('warning', 'binance:BTCUSDT: binance cannot be reached (offline?); tardis-dev keeps retrying. Without internet, try --source demo'))]);
+  assert.match(offlineText(state) ?? '', /binance cannot be reached.*add a demo stream \(a, source demo\)/);
+  assert.doesNotMatch(offlineText(state) ?? '', /npm start/, 'no shell advice inside the running monitor');
+  state = run([{ type: 'select', id: 'binance:ETHUSDT' }], state);
+  assert.equal(offlineText(state), null, 'not shown over another stream');
+  state = run([{ type: 'select', id: 'binance:BTCUSDT' }, engine({ type: 'stream', stream: { ...live, status: 'running', messages: 50 } })], state);
   assert.equal(state.data.offline, null);
   state = run([engine({ type: 'stream', stream: { ...live, status: 'reconnecting', link: 'connected' } })], state);
-  assert.match(state.data.offline ?? '', /cannot be reached/);
+  assert.match(offlineText(state) ?? '', /cannot be reached/);
+  state = run([engine({ type: 'stream', stream: { ...live, status: 'stopped' } })], state);
+  assert.equal(state.data.offline, null, 'the notice ends with its stream');
+});
+
+test('scroll offsets stop at the ends of the panes', () => {
+  let state = run([{ type: 'viewport', featureRows: 5, logRows: 3 }, { type: 'command', command: 'focusNext' }, { type: 'command', command: 'focusNext' }]);
+  assert.equal(state.focus, 'features');
+  for (let i = 0; i < 40; i++) state = run([{ type: 'command', command: 'down' }], state);
+  assert.equal(state.featureScroll, FEATURE_NAMES.length - 5, 'the last page, not past it');
+  state = run([{ type: 'command', command: 'up' }], state);
+  assert.equal(state.featureScroll, FEATURE_NAMES.length - 6, 'one press up moves at once');
+  state = run([{ type: 'command', command: 'focusNext' }, engine(...Array.from({ length: 5 }, (_, i) => log('info', `line ${i}`)))], state);
+  for (let i = 0; i < 10; i++) state = run([{ type: 'command', command: 'up' }], state);
+  assert.equal(state.logScroll, 2, '5 lines in a 3-row pane scroll by 2 at most');
+});
+
+test('--logLevel debug starts the logs pane at debug', () => {
+  assert.equal(initialState('debug').logFilter.level, 'debug');
+  assert.equal(initialState().logFilter.level, 'info');
 });
 
 test('stray console lines land in the logs pane', () => {

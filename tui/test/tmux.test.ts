@@ -2,7 +2,7 @@
 // send-keys and reads the screen with capture-pane. Skips when tmux is not installed.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -141,14 +141,15 @@ test('offline, the live default says within 10 s that the exchange cannot be rea
   await waitFor(() => liveScreen().includes('LIVE') || undefined, () => `the monitor:\n${liveScreen()}`, 60_000);
   const shown = Date.now();
   const outcome = await waitFor(
-    () => (liveScreen().includes('cannot be reached') ? 'offline' : /trades [1-9]/.test(liveScreen()) ? 'online' : undefined),
+    () => (/cannot be reached.*add a demo stream/.test(liveScreen()) ? 'offline' : /trades [1-9]/.test(liveScreen()) ? 'online' : undefined),
     () => `an offline notice or live trades:\n${liveScreen()}`,
     10_000
   );
   if (outcome === 'online') t.diagnostic('this machine reaches the exchange: nothing to check offline');
   else {
     assert.ok(Date.now() - shown <= 10_000);
-    assert.match(liveScreen(), /npm start -- --source demo/);
+    assert.match(liveScreen(), /add a demo stream \(a, source demo\)/);
+    assert.doesNotMatch(liveScreen(), /npm start/, 'no shell advice inside the running monitor');
     assert.match(liveScreen(), /reconnecting/);
   }
   live('q');
@@ -197,3 +198,80 @@ test('warm start: the chart begins with the stored candles of the same stream', 
   await waitFor(() => /^tb\$\s*$/m.test(warmScreen()) || undefined, () => `the prompt after q:\n${warmScreen()}`, 30_000);
   rmSync(storeDir, { recursive: true, force: true });
 });
+
+const FUTURES = join(PACKAGE_ROOT, '..', 'shared', 'data', 'binance-futures_btcusdt_20240808.raw.gz');
+const NO_FUTURES = existsSync(FUTURES) ? false : `capture not found: ${FUTURES}`;
+
+test('a file replay: pause, speed and one-bar steps from the keys; the health line reads lag, window and rate', { skip: SKIP || NO_FUTURES, timeout: 180_000 }, async () => {
+  tmux('new-session', '-d', '-s', 'replay', '-x', String(COLUMNS), '-y', String(ROWS), `env PS1='${PROMPT} ' bash --norc --noprofile`);
+  const send = (...args: string[]) => tmux('send-keys', '-t', 'replay', ...args);
+  const view = () => tmux('capture-pane', '-p', '-t', 'replay');
+  const waitView = (texts: (string | RegExp)[], timeoutMs = 30_000) =>
+    waitFor(() => (texts.every((t) => (typeof t === 'string' ? view().includes(t) : t.test(view()))) ? view() : undefined), () => `${texts.map(String).join(', ')} on the screen:\n${view()}`, timeoutMs);
+  await waitView([PROMPT]);
+  send('-l', `cd ${PACKAGE_ROOT} && node ${CLI} tui --source demo --timeframes 15s,1m --pythonWebSocketUrl ws://127.0.0.1:0 --logDir ${logDir}`);
+  send('Enter');
+  await waitView(['DEMO EXCHANGE', '● running'], 60_000);
+  // the file replay from the form: source file, the path completed with Tab, speed 1×
+  send('a');
+  await waitView(['Add stream', '▸ symbol']);
+  send('-l', 'BTCUSDT');
+  send('Tab');
+  send('Tab');
+  await waitView(['▸ source']);
+  send('Right');
+  send('Right');
+  await waitView(['▸ source', 'file', 'speed']);
+  send('Tab');
+  send('-l', '../shared/data/binance-fut');
+  send('Tab');
+  await waitView(['binance-futures_btcusdt_20240808.raw.gz▏']);
+  send('Tab');
+  await waitView(['▸ speed']);
+  send('C-u');
+  send('-l', '1');
+  send('Tab');
+  await waitView(['▸ exchange']);
+  send('C-u');
+  send('-l', 'binance-futures');
+  send('Enter');
+  await waitView(['REPLAY · FILE', 'binance-futures:BTCUSDT', '▶ 1×'], 60_000);
+  // the health line: the capture's recorded lag, the bridge window, the rate
+  const health = await waitView([/lag p50 -?[\d.]+m?s p99 -?[\d.]+m?s │ window \d+% bp \d+ │ reconn 0 gaps 0 late \S+ skip \d+ │ [\d.k]+ msg\/s/]);
+  assert.match(lineWith(health, 'lag p50'), /▶ 1×/);
+
+  send('Space');
+  await waitView(['❚❚ paused 1×', 'binance-futures:BTCUSDT paused']);
+  const messages = () => Number(/msgs ([\d.]+k?)/.exec(view())?.[1]?.replace('k', 'e3') ?? NaN);
+  send('s');
+  await waitView(['❚❚ paused 10×', 'speed 10×']);
+  const beforeStep = messages();
+  send('.');
+  await waitView(['stepping one bar']);
+  // the step reads up to the next 15 s bar boundary, then pauses by itself
+  await waitFor(() => (messages() > beforeStep && view().includes('❚❚ paused 10×') ? true : undefined), () => `a step read on and paused again:\n${view()}`, 20_000);
+  const afterStep = messages();
+  send('Space');
+  await waitView(['▶ 10×']);
+  await waitFor(() => (messages() > afterStep ? true : undefined), () => `messages grow after resume:\n${view()}`, 20_000);
+  send('s');
+  await waitView(['▶ 100×']);
+  // enough bars on the chart for the README's screenshot
+  await waitFor(() => (Number(/candles (\d+)/.exec(view())?.[1] ?? 0) >= 12 ? true : undefined), () => `closed candles:\n${view()}`, 30_000);
+  screenshot(view());
+  send('q');
+  await waitView([/^tb\$\s*$/m]);
+});
+
+/** The README's terminal screenshot is this test's screen (between its markers). */
+function screenshot(text: string): void {
+  const readme = join(PACKAGE_ROOT, 'README.md');
+  const body = readFileSync(readme, 'utf8');
+  const start = '<!-- tui-screenshot:start (written by tui/test/tmux.test.ts) -->';
+  const end = '<!-- tui-screenshot:end -->';
+  const at = body.indexOf(start);
+  const until = body.indexOf(end);
+  if (at < 0 || until < at) return;
+  const block = `${start}\n\n\`\`\`\n${text.replace(/\s+$/gm, '').trimEnd()}\n\`\`\`\n\n`;
+  writeFileSync(readme, body.slice(0, at) + block + body.slice(until));
+}

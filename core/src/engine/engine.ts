@@ -6,11 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
+import { UsageError } from '../errors.js';
 import { Logger, type LogLevel } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
 import { secretRedactor } from '../logs/redact.js';
 import { toNativeSymbol } from '../sources/index.js';
 import { ProcessorSupervisor, type ProcessorLaunch } from '../supervisor/processorSupervisor.js';
+import type { PlaybackControl } from './playback.js';
 import { ProcessorLog } from '../logs/processorLog.js';
 import { runIdentity } from '../persist/run.js';
 import { StreamRunner } from './stream.js';
@@ -169,6 +171,22 @@ export class Engine {
     throw new Error(`no stream "${id}"; running: ${active.join(', ') || 'none'}`);
   }
 
+  /**
+   * Replay controls of a replay, file or csv run (by run id, or a stream's latest run): pause,
+   * resume, speed (`max`, 1, 10, 100 …) or one bar; the candles stay those of an uninterrupted run.
+   * A UsageError says why it cannot apply.
+   */
+  controlStream(id: string, control: PlaybackControl): void {
+    let runner: StreamRunner;
+    try {
+      runner = this.run(id);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    runner.control(control);
+    this.logger.info(`${runner.id}: ${control.action === 'speed' ? `speed ${control.speed}` : control.action}`);
+  }
+
   /** Stops a run (by run id, or a stream's latest run); with `flush`, its open bars are emitted as final first. */
   async stopStream(id: string, flush = false): Promise<void> {
     await this.run(id).stop(flush);
@@ -243,7 +261,8 @@ export class Engine {
         restarts: this.supervisor?.restarts ?? 0,
         stats: this.processorStats
       },
-      ...(this.options.tickWriter && { persist: this.options.tickWriter.stats() })
+      ...(this.options.tickWriter && { persist: this.options.tickWriter.stats() }),
+      health: Object.fromEntries(this.listStreams().map((info) => [info.id, info.health]))
     };
   }
 

@@ -3,13 +3,17 @@
  * worker thread of their own (core/src/sources/worker); this object keeps the status, the
  * counters and the events, from what the worker reports.
  */
-import type { BridgeTuning, LinkHandlers, LinkStatus } from '../bridge/link.js';
+import { DEFAULT_TUNING, type BridgeTuning, type LinkHandlers, type LinkStatus } from '../bridge/link.js';
 import type { Tick } from '../bridge/protocol.js';
 import type { Logger } from '../logs/logger.js';
 import type { RunIdentity } from '../persist/run.js';
 import type { TickWriter } from '../persist/types.js';
 import { startStreamWorker, type StreamWorker } from '../sources/worker/host.js';
-import { receiveMessage, type FromWorker, type WorkerOutcome, type WorkerProgress } from '../sources/worker/protocol.js';
+import { receiveMessage, type FromWorker, type PlaybackCommand, type WorkerOutcome, type WorkerProgress } from '../sources/worker/protocol.js';
+import { parseSpeed } from '../sources/pacing.js';
+import type { PlaybackState } from '../sources/playback.js';
+import { NO_MEASURED_HEALTH, streamHealth, type StreamHealth } from './health.js';
+import { applyControl, type PlaybackControl, type PlaybackControls } from './playback.js';
 import { RateMeter } from './rate.js';
 import { isActive, type StreamInfo, type StreamRequest, type StreamStatus } from './types.js';
 
@@ -18,7 +22,7 @@ const FLUSH_DEADLINE_MS = 2_000;
 /** Default for `stallAfterMs`: a live stream with no market message this long is `stalled`. */
 export const DEFAULT_STALL_AFTER_MS = 30_000;
 
-const NO_PROGRESS: WorkerProgress = { messages: 0, trades: 0, lastPrice: null, inFlight: 0, skipped: { duplicates: 0, malformed: 0, oversized: 0 } };
+const NO_PROGRESS: WorkerProgress = { messages: 0, trades: 0, lastPrice: null, inFlight: 0, skipped: { duplicates: 0, malformed: 0, oversized: 0 }, health: NO_MEASURED_HEALTH, playback: null, playbackSeq: 0 };
 
 export interface StreamContext {
   processorUrl: string;
@@ -43,6 +47,13 @@ export class StreamRunner {
   private worker: StreamWorker | undefined;
   private stopRequested = false;
   private readonly rate = new RateMeter();
+  /** The processor's count of this stream's late messages (its stats frames). */
+  private late: number | null = null;
+  /** The source's playback in the worker, once it is open and has one (replay, file, csv). */
+  private playback: PlaybackControls | undefined;
+  /** The playback state shown: what a control just asked for, until the worker reports it applied. */
+  private playbackState: PlaybackState | undefined;
+  private playbackSent = 0;
   private status: StreamStatus = 'starting';
   private detail = 'opening the source';
   /** Set when the stream must end as failed (the processor refused it); the worker is stopped. */
@@ -88,7 +99,45 @@ export class StreamRunner {
       lastPrice: progress.lastPrice,
       inFlight: progress.inFlight,
       skipped: progress.skipped,
-      startedAt: this.startedAt
+      startedAt: this.startedAt,
+      health: this.healthNow(),
+      ...(this.playbackState && { playback: this.playbackState })
+    };
+  }
+
+  private healthNow(): StreamHealth {
+    const { skipped, inFlight, health } = this.progress;
+    return streamHealth(health, {
+      inFlight,
+      window: this.context.tuning.window ?? DEFAULT_TUNING.window,
+      late: this.late,
+      skipped: skipped.duplicates + skipped.malformed + skipped.oversized,
+      messagesPerSecond: this.rate.rate,
+      stalled: this.status === 'stalled',
+      reconnecting: this.status === 'reconnecting'
+    });
+  }
+
+  /** Pause, resume, speed or step (replay, file and csv sources); throws when it cannot apply. */
+  control(control: PlaybackControl): void {
+    applyControl(this.id, this.request, this.active ? { playback: this.playback } : undefined, control, this.active);
+  }
+
+  /** The engine's handle on the worker's Playback: each control crosses as a message. */
+  private remotePlayback(): PlaybackControls {
+    const send = (command: PlaybackCommand, expected: Partial<PlaybackState>) => {
+      this.worker?.send({ type: 'playback', seq: ++this.playbackSent, command });
+      if (this.playbackState) this.playbackState = { ...this.playbackState, ...expected };
+      this.context.onChange(this);
+    };
+    return {
+      pause: () => send({ action: 'pause' }, { paused: true, stepping: false }),
+      resume: () => send({ action: 'resume' }, { paused: false, stepping: false }),
+      setSpeed: (value) => {
+        const speed = parseSpeed(value);
+        send({ action: 'speed', speed }, { speed });
+      },
+      stepBar: (barMs, pastEndMs = 0) => send({ action: 'step', barMs, pastEndMs }, { paused: false, stepping: true })
     };
   }
 
@@ -221,9 +270,16 @@ export class StreamRunner {
       case 'warn':
         context.logger.warn(`${this.id}: ${message.message}`);
         return;
-      case 'progress':
+      case 'progress': {
+        const { playback, playbackSeq } = message.progress;
         this.progress = message.progress;
+        this.playback ??= playback ? this.remotePlayback() : undefined;
+        if (playback && playbackSeq >= this.playbackSent && JSON.stringify(playback) !== JSON.stringify(this.playbackState)) {
+          this.playbackState = playback;
+          context.onChange(this);
+        }
         return;
+      }
       case 'messages':
         for (const forwarded of message.messages) context.tickWriter?.push(receiveMessage(forwarded));
         return;
@@ -252,9 +308,12 @@ export class StreamRunner {
       case 'tick':
         context.onTick?.(message.tick);
         return;
-      case 'processor-stats':
+      case 'processor-stats': {
+        const mine = message.stats.streams?.[this.id];
+        if (mine !== undefined) this.late = mine.late;
         context.onProcessorStats(message.stats);
         return;
+      }
       case 'processor-log':
         context.onProcessorLog(message.level, message.message);
         return;

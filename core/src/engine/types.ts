@@ -3,7 +3,8 @@ import type { Candle, ProcessorStats, StreamMode, Tick } from '../bridge/protoco
 import type { LinkStatus } from '../bridge/link.js';
 import type { LogEntry } from '../logs/logger.js';
 import type { PersistStats } from '../persist/types.js';
-import type { SourceCounts, SourceSpec } from '../sources/index.js';
+import type { PlaybackState, SourceCounts, SourceSpec } from '../sources/index.js';
+import type { StreamHealth } from './health.js';
 import type { ProcessorStatus } from '../supervisor/processorSupervisor.js';
 import type { StreamStatus } from '../contract/vocabulary.js';
 
@@ -38,6 +39,10 @@ export interface StreamInfo {
   /** Messages the source dropped: exact duplicates, malformed lines or rows, lines over the cap. */
   readonly skipped?: SourceCounts;
   readonly startedAt: string;
+  /** Pipeline health: lag, window fill, backpressure, reconnects, gaps, late and skipped messages. */
+  readonly health: StreamHealth;
+  /** replay, file and csv: paused or not, the speed, a step running (Engine.controlStream). */
+  readonly playback?: PlaybackState;
 }
 
 export interface EngineStats {
@@ -57,6 +62,8 @@ export interface EngineStats {
   };
   /** Tick persistence (`--bigqueryEnabled true`): rows written, dead-lettered, pending. */
   readonly persist?: PersistStats;
+  /** Per stream id: see StreamInfo.health. */
+  readonly health: Readonly<Record<string, StreamHealth>>;
 }
 
 export type EngineEvent =

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, checkCaptureFile, readLines } from './captureFile.js';
 import type { ParsedDataType } from './dataTypes.js';
 import { resolveExchange } from './exchanges.js';
-import type { Pacer } from './pacing.js';
+import type { Playback } from './playback.js';
 import { buildSource } from './pipeline.js';
 import { resolveSymbols } from './symbols.js';
 import { newReport } from './types.js';
@@ -265,7 +265,7 @@ async function* merge(sources: AsyncGenerator<SourceMessage[]>[]): AsyncGenerato
   }
 }
 
-export async function openCsv(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: Pacer | undefined): Promise<OpenedSource> {
+export async function openCsv(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, playback: Playback | undefined): Promise<OpenedSource> {
   const paths = await listFiles(spec.file);
   const exchange = resolveExchange(spec.exchange, 'file');
   const symbols = resolveSymbols(exchange, spec.symbols);
@@ -320,6 +320,6 @@ export async function openCsv(spec: SourceSpec, types: ParsedDataType[], hooks: 
     raceClose: false,
     report,
     describeEmpty,
-    ...(pacer ? { pacer } : {})
+    ...(playback ? { playback } : {})
   });
 }

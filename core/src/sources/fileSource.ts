@@ -4,7 +4,7 @@ import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, re
 import type { DataTypePlan } from './dataTypes.js';
 import { RecentKeys, UpdateIds } from './duplicates.js';
 import { guessExchanges } from './guessExchange.js';
-import type { Pacer } from './pacing.js';
+import type { Playback } from './playback.js';
 import { buildSource } from './pipeline.js';
 import { newReport } from './types.js';
 import type { OpenedSource, SourceReport } from './types.js';
@@ -179,7 +179,7 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
 const newSeen = (): Seen => ({ parsed: 0, handled: 0, otherSymbols: new Set(), sample: [] });
 
 /** The file source: fileMessages through the pipeline, failing the run when nothing matched. */
-export function openFileSource(options: FileSourceOptions, plan: DataTypePlan, pacer: Pacer | undefined): OpenedSource {
+export function openFileSource(options: FileSourceOptions, plan: DataTypePlan, playback: Playback | undefined): OpenedSource {
   const report = newReport();
   const seen = newSeen();
   const { path, exchange, symbols } = options;
@@ -209,6 +209,6 @@ export function openFileSource(options: FileSourceOptions, plan: DataTypePlan, p
     raceClose: false,
     report,
     describeEmpty,
-    ...(pacer ? { pacer } : {})
+    ...(playback ? { playback } : {})
   });
 }

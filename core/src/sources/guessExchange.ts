@@ -5,9 +5,14 @@ import { DEFUNCT_EXCHANGES } from './exchanges.js';
 
 /** Exchanges (other than the requested one) whose tardis-dev mappers read the sampled messages, with the symbols they find. */
 export function guessExchanges(sample: readonly unknown[], requested: string): string[] {
-  const found: string[] = [];
+  return readersOf(sample, requested).map(({ exchange, symbols }) => `${exchange} (${symbols.slice(0, 5).join(', ')})`);
+}
+
+/** The exchanges whose mappers read the sampled messages (except `skip`), with the symbols they find. */
+export function readersOf(sample: readonly unknown[], skip = ''): { exchange: string; symbols: string[] }[] {
+  const found: { exchange: string; symbols: string[] }[] = [];
   for (const exchange of EXCHANGES) {
-    if (exchange === requested || exchange in DEFUNCT_EXCHANGES) continue;
+    if (exchange === skip || exchange in DEFUNCT_EXCHANGES) continue;
     const symbols = new Set<string>();
     for (const factory of [normalizeTrades, normalizeBookChanges]) {
       let mapper: Mapper<any, any>;
@@ -27,7 +32,7 @@ export function guessExchanges(sample: readonly unknown[], requested: string): s
         }
       }
     }
-    if (symbols.size > 0) found.push(`${exchange} (${[...symbols].slice(0, 5).join(', ')})`);
+    if (symbols.size > 0) found.push({ exchange, symbols: [...symbols] });
   }
   return found;
 }

@@ -8,7 +8,8 @@ import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
 import type { DemoExchange } from './demo/index.js';
 import { resolveExchange } from './exchanges.js';
 import { openFileSource } from './fileSource.js';
-import { createPacer, parseSpeed } from './pacing.js';
+import { parseSpeed } from './pacing.js';
+import { Playback } from './playback.js';
 import { buildSource } from './pipeline.js';
 import { openRecorder, streamNormalizedRecorded } from './record.js';
 import type { Recorder } from './record.js';
@@ -23,6 +24,7 @@ export type { OpenedSource, SourceCounts, SourceHooks, SourceKind, SourceMessage
 export type { DataType, ParsedDataType } from './dataTypes.js';
 export { ACCEPTED_DATA_TYPES, parseDataTypes, requireTrades } from './dataTypes.js';
 export { parseSpeed } from './pacing.js';
+export { Playback, type PlaybackState, type Speed } from './playback.js';
 export { toNativeSymbol } from './symbols.js';
 export { DEFUNCT_EXCHANGES } from './exchanges.js';
 
@@ -44,18 +46,17 @@ export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<
   if (spec.record !== undefined && spec.source !== 'live' && spec.source !== 'demo') {
     throw new UsageError(`--record records the live and demo sources (what the exchange sends); the ${spec.source} source is already a recording.`);
   }
-  const pacer = speed === 'max' ? undefined : createPacer(speed, hooks.warn);
   switch (spec.source) {
     case 'live':
       return openLive(spec, types, hooks);
     case 'demo':
       return openDemo(spec, types, hooks);
     case 'replay':
-      return openReplaySource(spec, types, hooks, pacer);
+      return openReplaySource(spec, types, hooks, new Playback(speed, hooks.warn));
     case 'file':
-      return openFile(spec, types, hooks, pacer);
+      return openFile(spec, types, hooks, new Playback(speed, hooks.warn));
     case 'csv':
-      return openCsv(spec, types, hooks, pacer);
+      return openCsv(spec, types, hooks, new Playback(speed, hooks.warn));
   }
 }
 
@@ -186,7 +187,7 @@ async function retireDemo(demo: DemoExchange, polled: boolean): Promise<void> {
   await demo.close();
 }
 
-async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: ReturnType<typeof createPacer> | undefined): Promise<OpenedSource> {
+async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, playback: Playback): Promise<OpenedSource> {
   const exchange = resolveExchange(spec.exchange, 'replay');
   const range = parseReplayRange(spec.from, spec.to);
   const symbols = resolveSymbols(exchange, spec.symbols);
@@ -214,7 +215,7 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
     live: false,
     raceClose: true,
     ...(aligned ? {} : { range: { from: range.from.valueOf(), to: range.to.valueOf() } }),
-    ...(pacer ? { pacer } : {}),
+    playback,
     mapError: (error) => replayError(error, exchange),
     describeEmpty: () =>
       `No data: the replay of ${exchange} ${symbols.join(', ')} (${plan.active.map((t) => t.name).join(', ')}) from ${range.from.toISOString()} to ${range.to.toISOString()} ` +
@@ -222,10 +223,10 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
   });
 }
 
-async function openFile(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, pacer: ReturnType<typeof createPacer> | undefined): Promise<OpenedSource> {
+async function openFile(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, playback: Playback): Promise<OpenedSource> {
   const path = await checkCaptureFile(spec.file);
   const exchange = resolveExchange(spec.exchange, 'file');
   const symbols = resolveSymbols(exchange, spec.symbols);
   const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
-  return openFileSource({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }, plan, pacer);
+  return openFileSource({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }, plan, playback);
 }

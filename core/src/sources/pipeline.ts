@@ -1,8 +1,7 @@
 import { compute } from 'tardis-dev';
 import type { Disconnect, NormalizedData } from 'tardis-dev';
 import type { DataTypePlan } from './dataTypes.js';
-import { pause } from './pacing.js';
-import type { Pacer } from './pacing.js';
+import type { Playback } from './playback.js';
 import { TradeIds } from './duplicates.js';
 import { newReport } from './types.js';
 import type { OpenedSource, SourceMessage, SourceReport } from './types.js';
@@ -20,7 +19,8 @@ export interface PipelineOptions {
   readonly raceClose: boolean;
   /** Replay: drop messages outside [from, to) (ms), end at `to`. */
   readonly range?: { readonly from: number; readonly to: number };
-  readonly pacer?: Pacer;
+  /** Finite sources: pacing and the replay controls (pause, speed, step). */
+  readonly playback?: Playback;
   readonly mapError?: (error: unknown) => unknown;
   /** Counts and outcome; the file and csv sources fill in what they see while reading. */
   readonly report?: SourceReport;
@@ -50,6 +50,7 @@ export function buildSource(o: PipelineOptions): OpenedSource {
     symbols: o.symbols,
     live: o.live,
     finite: !o.live,
+    ...(o.playback && { playback: o.playback }),
     report,
     close() {
       closing ??= (async () => {
@@ -71,7 +72,7 @@ async function* deliver(
   const types = o.plan.messageTypes;
   const tradeIds = new TradeIds();
   let delivered = 0; // market messages (not disconnects)
-  const { range, pacer, mapError } = o;
+  const { range, playback, mapError } = o;
   // With raceClose, each read waits for whichever comes first, the message or close. Not with
   // Promise.race against one long-lived `closed` promise: every race would leave a reaction on it,
   // keeping every message read alive until close (~850 bytes per message).
@@ -113,9 +114,10 @@ async function* deliver(
         continue;
       }
       if (message.type !== 'disconnect') delivered++;
-      if (pacer !== undefined) {
-        const wait = pacer(message.localTimestamp.valueOf());
-        if (wait > 0 && !(await pause(wait, signal))) return;
+      if (playback !== undefined) {
+        const local = message.localTimestamp.valueOf();
+        const gate = playback.gate(local, message.type === 'disconnect' ? local : message.timestamp.valueOf(), signal);
+        if (gate !== true && !(await gate)) return;
       }
       yield message;
     }

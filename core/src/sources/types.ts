@@ -1,3 +1,4 @@
+import type { Playback } from './playback.js';
 import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
 
 export type SourceKind = 'live' | 'replay' | 'file' | 'demo' | 'csv';
@@ -51,6 +52,8 @@ export interface OpenedSource {
   readonly live: boolean;
   /** replay and file: the iteration ends by itself */
   readonly finite: boolean;
+  /** replay, file and csv: pause, resume, speed and step while it runs. */
+  readonly playback?: Playback;
   /** What the source dropped, and why a finite source's run is not a success; read at any time. */
   readonly report: SourceReport;
   /** Stops the source (and the demo exchange it started). Safe to call twice. */

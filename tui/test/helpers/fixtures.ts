@@ -1,5 +1,5 @@
 // Engine-shaped test data: streams, candles, stats and a fake engine the App can drive.
-import { FEATURE_NAMES, isActive, validateRequest, type Candle, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
+import { FEATURE_NAMES, isActive, validateRequest, type Candle, type PlaybackControl, type EngineEvent, type EngineStats, type StreamInfo, type StreamRequest } from '../../../core/index.js';
 import type { EngineControl } from '../../engineApi.js';
 
 export const DEMO_REQUEST: StreamRequest = {
@@ -30,6 +30,7 @@ export function stream(id: string, overrides: Partial<StreamInfo> = {}): StreamI
     lastPrice: 60012.5,
     inFlight: 0,
     startedAt: '2024-08-08T23:54:00.000Z',
+    health: { lagP50Ms: 12, lagP99Ms: 40, windowFill: 0, backpressurePauses: 0, reconnects: 0, gaps: 0, late: 0, skipped: 0, messagesPerSecond: 98, warning: null },
     ...overrides
   };
 }
@@ -82,6 +83,7 @@ export function stats(overrides: Partial<EngineStats> = {}): EngineStats {
     candles: 31,
     streams: 1,
     processor: { url: 'ws://127.0.0.1:1', status: 'running', restarts: 0, stats: null },
+    health: {},
     ...overrides
   };
 }
@@ -145,5 +147,11 @@ export class FakeEngine implements EngineControl {
     for (const runId of ended) this.streams.delete(runId);
     if (ended.length > 0) this.emit({ type: 'cleared', runIds: ended });
     return ended;
+  }
+
+  readonly controls: [string, PlaybackControl][] = [];
+
+  controlStream(id: string, control: PlaybackControl): void {
+    this.controls.push([id, control]);
   }
 }

@@ -8,6 +8,7 @@
 import type { BridgeTuning, LinkStatus } from '../../bridge/link.js';
 import type { Candle, LogLevel, ProcessorError, ProcessorStats, StreamMode, Tick } from '../../bridge/protocol.js';
 import type { RunIdentity } from '../../persist/run.js';
+import type { PlaybackState, Speed } from '../playback.js';
 import type { SourceCounts, SourceMessage, SourceSpec } from '../types.js';
 
 /** What a worker is started with (`workerData`). */
@@ -28,7 +29,27 @@ export type ToWorker =
   /** Stop the source; with `flush`, what was read still reaches the processor first. */
   | { readonly type: 'stop'; readonly flush: boolean }
   /** Give up on the processor (a flush past its deadline): close the link now. */
-  | { readonly type: 'close-link' };
+  | { readonly type: 'close-link' }
+  /** A replay control, applied to the source's Playback (replay, file and csv sources). */
+  | { readonly type: 'playback'; readonly seq: number; readonly command: PlaybackCommand };
+
+/** What the worker's Playback is told; checked on the main thread before it is sent. */
+export type PlaybackCommand =
+  | { readonly action: 'pause' }
+  | { readonly action: 'resume' }
+  | { readonly action: 'speed'; readonly speed: Speed }
+  | { readonly action: 'step'; readonly barMs: number; readonly pastEndMs: number };
+
+/** The health figures only the worker can measure (the engine adds late, rate and status). */
+export interface MeasuredHealth {
+  /** Local receive time minus exchange time of the recent messages, ms (null before any). */
+  readonly lagP50Ms: number | null;
+  readonly lagP99Ms: number | null;
+  readonly backpressurePauses: number;
+  readonly gaps: number;
+  /** Processor link reconnects. */
+  readonly reconnects: number;
+}
 
 /** Counters of the worker's pump, sent a few times a second and once at the end. */
 export interface WorkerProgress {
@@ -37,6 +58,11 @@ export interface WorkerProgress {
   readonly lastPrice: number | null;
   readonly inFlight: number;
   readonly skipped: SourceCounts;
+  readonly health: MeasuredHealth;
+  /** The source's playback (replay, file, csv), or null when it has none (yet). */
+  readonly playback: PlaybackState | null;
+  /** The `seq` of the last playback command applied (0: none), so the engine knows when `playback` is current. */
+  readonly playbackSeq: number;
 }
 
 /** How the worker's run ended; the engine turns it into the stream's final status. */

@@ -6,9 +6,10 @@
 import { BridgeLink } from '../../bridge/link.js';
 import { encodeMessage } from '../../bridge/encode.js';
 import { UsageError } from '../../errors.js';
+import { HealthMeter } from '../../engine/health.js';
 import { openSource } from '../index.js';
 import type { OpenedSource } from '../types.js';
-import { forwardMessage, type ForwardedMessage, type FromWorker, type ToWorker, type WorkerOutcome, type WorkerProgress, type WorkerStart } from './protocol.js';
+import { forwardMessage, type ForwardedMessage, type FromWorker, type PlaybackCommand, type ToWorker, type WorkerOutcome, type WorkerProgress, type WorkerStart } from './protocol.js';
 
 /** How often counters go to the engine (its stats tick is 1 s; the faces redraw a few times a second). */
 const PROGRESS_MS = 100;
@@ -24,6 +25,8 @@ export class StreamPump {
   private trades = 0;
   private lastPrice: number | null = null;
   private forwarded: ForwardedMessage[] = [];
+  private readonly health = new HealthMeter();
+  private playbackSeq = 0;
   private readonly timer: NodeJS.Timeout;
   /** Resolves once `ended` has been posted. */
   readonly done: Promise<void>;
@@ -46,6 +49,31 @@ export class StreamPump {
       case 'close-link':
         this.link?.close();
         return;
+      case 'playback':
+        this.playbackSeq = message.seq;
+        this.control(message.command);
+        this.report();
+        return;
+    }
+  }
+
+  /** Applies a replay control (checked by the engine before it was sent) to the source's Playback. */
+  private control(command: PlaybackCommand): void {
+    const playback = this.source?.playback;
+    if (playback === undefined) return;
+    try {
+      switch (command.action) {
+        case 'pause':
+          return playback.pause();
+        case 'resume':
+          return playback.resume();
+        case 'speed':
+          return playback.setSpeed(command.speed);
+        case 'step':
+          return playback.stepBar(command.barMs, command.pastEndMs);
+      }
+    } catch (error) {
+      this.post({ type: 'warn', message: error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -56,7 +84,10 @@ export class StreamPump {
       trades: this.trades,
       lastPrice: this.lastPrice,
       inFlight: this.link?.inFlight ?? 0,
-      skipped: { duplicates: report?.duplicates ?? 0, malformed: report?.malformed ?? 0, oversized: report?.oversized ?? 0 }
+      skipped: { duplicates: report?.duplicates ?? 0, malformed: report?.malformed ?? 0, oversized: report?.oversized ?? 0 },
+      health: this.health.measure(this.link?.reconnects ?? 0),
+      playback: this.source?.playback?.state ?? null,
+      playbackSeq: this.playbackSeq
     };
   }
 
@@ -96,6 +127,8 @@ export class StreamPump {
       return { kind: 'stopped', flushed: false, beforeOpen: true };
     }
     this.post({ type: 'opened', symbols: source.symbols, live: source.live });
+    source.playback?.onChange(() => this.report());
+    this.report(); // the engine learns at once whether the source has playback controls
     const link = this.openLink(source);
     await this.pump(source, link);
     if (this.stopRequested && !this.flushOnStop) return { kind: 'stopped', flushed: false, beforeOpen: false };
@@ -137,6 +170,7 @@ export class StreamPump {
     for await (const message of source.messages) {
       if (this.stopRequested) break;
       this.messages++;
+      if (message.type !== 'disconnect') this.health.lag(message.localTimestamp.valueOf(), message.timestamp.valueOf());
       if (forward) {
         this.forwarded.push(forwardMessage(message));
         if (this.forwarded.length >= FORWARD_BATCH) this.sendForwarded();
@@ -147,13 +181,17 @@ export class StreamPump {
       }
       if (message.type === 'disconnect') {
         down = true;
+        this.health.gap();
         this.post({ type: 'source-down', first: this.messages === 1 });
       } else if (down) {
         down = false;
         this.post({ type: 'source-up' });
       }
       const full = link.push(encodeMessage(message));
-      if (full) await full;
+      if (full) {
+        this.health.backpressurePause();
+        await full;
+      }
     }
   }
 }
