@@ -122,7 +122,7 @@ class Accumulator:
         if len(values) != len(ACCUMULATOR_FIELDS):
             raise ValueError(f"accumulator state needs {len(ACCUMULATOR_FIELDS)} values")
         acc = cls.__new__(cls)
-        for name, value in zip(ACCUMULATOR_FIELDS, values):
+        for name, value in zip(ACCUMULATOR_FIELDS, values, strict=True):
             setattr(acc, name, value)
         return acc
 
@@ -248,7 +248,8 @@ def candle_event(
     features: dict[str, float | None],
 ) -> dict[str, Any]:
     """The candle event of docs/protocol.md (see docs/protocol-fixtures/candle.json).
-    ``partial``: the bar began before the run's first message for its symbol. A bar without trades is flat at ``previous_close`` with ``vwap: null``."""
+    ``partial``: the bar began before the run's first message for its symbol.
+    A bar without trades is flat at ``previous_close`` with ``vwap: null``."""
     if acc.trades:
         o, h, lo, c = acc.open, acc.high, acc.low, acc.close
         volume = acc.volume

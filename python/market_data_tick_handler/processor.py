@@ -16,13 +16,12 @@ rejected and counted.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .candles import NO_TIME, Accumulator, ActivityBar, SymbolBars, candle_event
-from .features import (MarketState, apply_book, apply_liquidation, apply_ticker, feature_values,
-                       lose_book)
-from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
-                       Liquidation, Trade)
+from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values, lose_book
+from .protocol import BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage, Liquidation, Trade
 from .timeframes import base_length, bucket_start, parse_bar_specs
 
 STATE_VERSION = 2

@@ -2,7 +2,7 @@
  * While the monitor runs, console.* and stray stderr writes (tardis-dev's DEBUG output, library
  * warnings) become lines of the logs pane instead of breaking the layout.
  */
-import { format } from 'node:util';
+import { format, stripVTControlCharacters } from 'node:util';
 import type { LogLevel } from '../../core/index.js';
 import type { LogFeed } from './useEngineFeed.js';
 
@@ -15,7 +15,7 @@ export function captureConsole(): ConsoleCapture {
   const pending: [LogLevel, string][] = [];
   const emit = (level: LogLevel, text: string) => {
     for (const line of text.split(/\r?\n/)) {
-      const clean = line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
+      const clean = stripVTControlCharacters(line).trimEnd();
       if (!clean) continue;
       if (listeners.size === 0) {
         if (pending.length < 500) pending.push([level, clean]);
@@ -33,7 +33,7 @@ export function captureConsole(): ConsoleCapture {
     const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
     callback?.();
     return true;
-  }) as typeof process.stderr.write;
+  });
 
   return {
     subscribe(listener) {

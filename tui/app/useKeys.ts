@@ -4,7 +4,7 @@
  * keys while they are open.
  */
 import { useInput } from 'ink';
-import type { MutableRefObject } from 'react';
+import type { RefObject } from 'react';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fieldProblem, isActive, nextSpeed, parseSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
@@ -18,7 +18,7 @@ import type { Dispatch } from './useStore.js';
 export interface KeyContext {
   readonly engine: EngineControl;
   readonly dispatch: Dispatch;
-  readonly state: MutableRefObject<TuiState>;
+  readonly state: RefObject<TuiState>;
   /** Defaults for new streams (timeframes, mode, pacing …) when no stream is selected. */
   readonly baseRequest: StreamRequest;
   readonly onQuit: () => void;

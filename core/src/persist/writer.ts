@@ -72,7 +72,7 @@ export class BigQueryTickWriter implements TickWriter {
       try {
         created = await bigquery.ensureTables(this.config.dataset, Object.values(TICK_TABLES));
       } catch (error) {
-        throw new Error(`BigQuery: cannot prepare dataset ${this.config.projectId}.${this.config.dataset}${this.config.apiEndpoint ? ` at ${this.config.apiEndpoint}` : ''}: ${(error as Error).message}`);
+        throw new Error(`BigQuery: cannot prepare dataset ${this.config.projectId}.${this.config.dataset}${this.config.apiEndpoint ? ` at ${this.config.apiEndpoint}` : ''}: ${(error as Error).message}`, { cause: error });
       }
       if (created.length) log('info', `BigQuery: created ${created.join(', ')} in project ${this.config.projectId}`);
       client = bigquery;

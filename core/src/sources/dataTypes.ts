@@ -5,7 +5,7 @@ import {
   normalizeLiquidations,
   normalizeTrades
 } from 'tardis-dev';
-import type { BookSnapshot, ComputableFactory, Exchange, MapperFactory } from 'tardis-dev';
+import type { BookSnapshot, ComputableFactory, MapperFactory } from 'tardis-dev';
 import { UsageError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 
@@ -126,7 +126,7 @@ export function planDataTypes(
   for (const [kind, ofKind] of byKind) {
     const normalizer = NORMALIZER[kind];
     try {
-      normalizer(exchange as Exchange, date);
+      normalizer(exchange, date);
     } catch {
       const what = kind === 'book_snapshot' ? 'order book (book change)' : MESSAGE_TYPE[kind];
       warn(`${exchange} offers no ${what} data in tardis-dev: ${ofKind.map((t) => t.name).join(', ')} skipped.`);

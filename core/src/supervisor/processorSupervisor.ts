@@ -141,7 +141,7 @@ export class ProcessorSupervisor {
     });
     this.child = child;
     this.lastStderr = [];
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       this.lastStderr = [...this.lastStderr.slice(-19), line];
       this.processorLog.stderr(line);
     });
@@ -157,7 +157,7 @@ export class ProcessorSupervisor {
         fail(`Python processor did not start within ${START_TIMEOUT_MS / 1000} s`);
       }, START_TIMEOUT_MS);
 
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         if (listening) return;
         const port = parseListening(line);
         if (port === undefined) return;
