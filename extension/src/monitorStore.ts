@@ -106,7 +106,7 @@ export class MonitorStore {
       case 'stats':
         this.messagesPerSecond = event.stats.messagesPerSecond;
         // the processor's first status event may precede the subscription: stats always say it
-        this.processor = event.stats.processor?.status ?? this.processor;
+        this.processor = event.stats.processor.status;
         return { kind: 'streams' };
       case 'processor':
         this.processor = event.status;

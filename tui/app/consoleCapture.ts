@@ -22,6 +22,8 @@ export function captureConsole(): ConsoleCapture {
       } else for (const listener of listeners) listener(level, clean);
     }
   };
+  // the originals, to put back as they were
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored onto the same objects, never called unbound
   const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, write: process.stderr.write };
   console.log = (...args: unknown[]) => emit('info', format(...args));
   console.info = (...args: unknown[]) => emit('info', format(...args));

@@ -122,7 +122,7 @@ function controlReplay(context: KeyContext, stream: StreamInfo | undefined, comm
   dispatch({ type: 'flash', message: `${stream.id} ${said[control.action]}` });
 }
 
-export function speedLabel(speed: 'max' | number | string): string {
+export function speedLabel(speed: number | string): string {
   return speed === 'max' ? 'max' : `${speed}×`;
 }
 

@@ -28,7 +28,7 @@ import type { OpenedSource, SourceHooks, SourceMessage, SourceReport, SourceSpec
  * the smallest depth >= N, cut to N levels.
  */
 
-type Dataset = { kind: 'trades' | 'liquidations' | 'derivative_ticker' } | { kind: 'book'; depth: number };
+type Dataset = { kind: 'trades' } | { kind: 'liquidations' } | { kind: 'derivative_ticker' } | { kind: 'book'; depth: number };
 
 interface CsvFile {
   readonly path: string;
@@ -148,7 +148,7 @@ function rowMapper(file: CsvFile): RowMapper {
       return [ticker];
     };
   }
-  const depth = dataset.kind === 'book' ? dataset.depth : 0;
+  const depth = dataset.depth;
   const columns = (side: 'asks' | 'bids') =>
     Array.from({ length: depth }, (_, i) => [at(`${side}[${i}].price`), at(`${side}[${i}].amount`)] as const);
   const [askColumns, bidColumns] = [columns('asks'), columns('bids')];
