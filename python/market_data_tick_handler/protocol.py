@@ -314,7 +314,8 @@ def _convert_message(i: int, item: Any) -> MarketMessage | InvalidMessage:
             return InvalidMessage(i, f'{where}: missing "type"')
         return InvalidMessage(i, f"{where}: unknown message type {msgspec.json.encode(kind).decode()}")
     try:
-        return msgspec.convert(item, MarketMessage)
+        message: MarketMessage = msgspec.convert(item, MarketMessage)
+        return message
     except msgspec.ValidationError as exc:
         detail = str(exc).replace("`$.", f"`{where}.").replace("`$`", f"`{where}`")
         return InvalidMessage(i, f"{where} ({kind}): {detail}")

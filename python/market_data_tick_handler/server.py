@@ -226,7 +226,7 @@ class ProcessorServer:
         if route is None:
             self._broadcast(frame)
         elif route in self.sessions:
-            route.post(frame)  # type: ignore[attr-defined]
+            route.post(frame)
 
     def _broadcast(self, frame: dict[str, Any]) -> None:
         for session in self.sessions:

@@ -162,7 +162,7 @@ def read_table(store: str | os.PathLike[str] | None = None, query: CandleQuery |
     return to_table(rows, features)
 
 
-def _timestamps(texts: list[str | None]) -> pa.Array:
+def _timestamps(texts: list[str | None]) -> pa.Array[Any]:
     """ISO-8601 UTC text (ms) to timestamp[ms, UTC] (an unparsable value fails loudly)."""
     return pa.array(texts, type=pa.string()).cast(pa.timestamp("ms", tz="UTC"))
 
@@ -170,7 +170,7 @@ def _timestamps(texts: list[str | None]) -> pa.Array:
 def to_table(rows: list[tuple[Any, ...]], features: list[str]) -> pa.Table:
     """Store rows (key columns then features, as selected by ``read_table``) to a typed table."""
     by_column = list(zip(*rows, strict=True)) if rows else [()] * (len(KEY_COLUMNS) + len(features))
-    arrays: list[pa.Array] = []
+    arrays: list[pa.Array[Any]] = []
     names: list[str] = []
     for (name, kind), values in zip(KEY_COLUMNS, by_column, strict=True):
         if pa.types.is_timestamp(kind):
