@@ -172,7 +172,8 @@ def to_table(rows: list[tuple[Any, ...]], features: list[str]) -> pa.Table:
     by_column = list(zip(*rows, strict=True)) if rows else [()] * (len(KEY_COLUMNS) + len(features))
     arrays: list[pa.Array[Any]] = []
     names: list[str] = []
-    for (name, kind), values in zip(KEY_COLUMNS, by_column, strict=True):
+    # the key columns lead; the features follow them (read below)
+    for (name, kind), values in zip(KEY_COLUMNS, by_column, strict=False):
         if pa.types.is_timestamp(kind):
             arrays.append(_timestamps(list(values)))
         elif pa.types.is_boolean(kind):
