@@ -47,7 +47,7 @@ class Run:
     price: float = 100.0
     dataset: str | None = None
     gap_at: int | None = None  # index of the bar (per timeframe) marked gap
-    features: dict[str, float | None] = field(default_factory=lambda: {f: 0.5 for f in FEATURES})
+    features: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(FEATURES, 0.5))
 
 
 def candle_rows(run: Run) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from helpers import SYM, T0, S, book, closed, disconnect, end, only, ticker, trade
 
@@ -94,7 +96,7 @@ def test_empty_bars_are_flat_at_the_previous_close():
 
 def test_no_bars_before_the_first_trade_of_a_symbol():
     p = proc(["15s"])
-    msgs = [book(T0 + k * 5 * S, [(1.0, 1.0)], [(2.0, 1.0)]) for k in range(8)]  # 0..35 s, no trade
+    msgs: list[Any] = [book(T0 + k * 5 * S, [(1.0, 1.0)], [(2.0, 1.0)]) for k in range(8)]  # 0..35 s, no trade
     msgs += [trade(T0 + 40 * S, 5.0), book(T0 + 47 * S, [(1.0, 1.0)], [(2.0, 1.0)])]
     events = p.process(msgs)
     [c] = events

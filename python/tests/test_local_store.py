@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import T0, EnginePeer, S, book, closed, end, trade, url
@@ -47,8 +48,8 @@ async def run_session(directory: Path, msgs: list, **hello) -> list[dict]:
     return engine.frames
 
 
-def session_messages(shift: float = 0.0) -> list:
-    msgs = []
+def session_messages(shift: float = 0.0) -> list[Any]:
+    msgs: list[Any] = []
     for k in range(10):  # 10 bars of 15 s: 9 closed, the last one final
         t = T0 + k * 15 * S
         msgs.append(book(t, [(100.0 + k + shift, 2.0)], [(100.5 + k + shift, 1.0)]))

@@ -56,7 +56,7 @@ async def test_publish_stream_and_latest_hash(redis_server):
         for event in events:
             publisher.publish(event, encode(event))
         publisher.publish({"type": "tick", "exchange": "binance", "msg": None}, b"{}")  # not a candle
-        received = []
+        received: list[Any] = []
         async with asyncio.timeout(10):
             while len(received) < len(events):
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
@@ -223,7 +223,7 @@ async def test_processor_keeps_serving_while_redis_restarts(redis_server, caplog
         await redis_server.start()
         await client.aclose()
         client = aioredis.from_url(redis_server.url)
-        async def latest_start() -> bytes | None:
+        async def latest_start() -> bytes | str | None:
             return (await client.hgetall(f"{CHANNEL}:latest")).get(b"start")
 
         # what closed during the outage reaches Redis once it is back

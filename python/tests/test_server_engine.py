@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 from helpers import T0, EnginePeer, S, batch_frame, book, end, hello_frame, trade, url
@@ -115,10 +116,11 @@ async def test_frame_over_the_cap_is_too_big_and_1009(start_server):
 
 async def test_bad_hellos_are_refused(start_server):
     server = await start_server(session={"token": "secret"})
-    for hello, code, close_code in [({"v": 2, "token": "secret"}, "bad_hello", 1002),
-                                    ({"token": "nope"}, "unauthorized", 1008),
-                                    ({"timeframes": ["7x"], "token": "secret"}, "bad_hello", 1002),
-                                    ({"state": {"opaque": True}, "token": "secret"}, "bad_hello", 1002)]:
+    cases: list[tuple[dict[str, Any], str, int]] = [({"v": 2, "token": "secret"}, "bad_hello", 1002),
+                                                    ({"token": "nope"}, "unauthorized", 1008),
+                                                    ({"timeframes": ["7x"], "token": "secret"}, "bad_hello", 1002),
+                                                    ({"state": {"opaque": True}, "token": "secret"}, "bad_hello", 1002)]
+    for hello, code, close_code in cases:
         async with connect(url(server)) as ws:
             await ws.send(hello_frame(**hello), text=True)
             engine = EnginePeer(ws)

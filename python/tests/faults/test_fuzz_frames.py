@@ -26,13 +26,13 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))  # 100 × 100 = 10,000 fr
 CLEAN_CLOSES = {1002, 1008, 1009}
 
 VALID_TRADE = {"type": "trade", "symbol": "BTCUSDT", "price": 1.5, "amount": 2.0, "side": "buy", "ts": 1_723_161_300_000_000}
-WRONG_VALUES = st.sampled_from(["x", None, [], {}, True, -1.5, "1e999", 10**30])
+WRONG_VALUES: st.SearchStrategy[object] = st.sampled_from(["x", None, [], {}, True, -1.5, "1e999", 10**30])
 
 
 @st.composite
 def wrong_typed_message(draw: st.DrawFn) -> dict[str, Any]:
     """A trade with one field missing, of the wrong type, or an unknown message type."""
-    message = dict(VALID_TRADE)
+    message: dict[str, Any] = dict(VALID_TRADE)
     field = draw(st.sampled_from(sorted(message)))
     how = draw(st.sampled_from(["drop", "replace"]))
     if how == "drop":
@@ -140,7 +140,7 @@ async def valid_stream(server_url: str, stop: asyncio.Event) -> int:
         if stop.is_set():
             break
         await asyncio.sleep(0)
-    assert not [f for f in engine.of_type("error")], engine.of_type("error")
+    assert not list(engine.of_type("error")), engine.of_type("error")
     await engine.close()
     return seq - 1
 
