@@ -73,19 +73,6 @@ export default tseslint.config(
     }
   },
   {
-    files: ['core/src/sources/fileSource.ts', 'core/src/sources/captureFile.ts', 'core/src/sources/record.ts', 'core/src/sources/replay.ts'],
-    rules: {
-      // Raw exchange JSON read field by field and handed to tardis-dev, whose mappers and filter
-      // helpers take and return `any`.
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off'
-    }
-  },
-  {
     files: ['extension/**/*.ts'],
     rules: {
       // VS Code types Disposable as a class yet takes any `{ dispose() }` (its API docs say so).

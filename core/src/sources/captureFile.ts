@@ -10,11 +10,14 @@ import { UsageError } from '../errors.js';
  * integer epoch in ns (18+ digits), µs (15-17) or ms (12-14). An empty line marks a disconnect.
  */
 
+/** A capture line's JSON: an object, or an array (Kraken's WS v1 messages), read field by field. */
+export type CaptureMessage = Record<string, unknown> | unknown[];
+
 export interface CaptureLine {
   /** Carries microseconds in the tardis-dev `μs` property. */
   readonly localTimestamp: Date;
   /** A JSON object or array (Kraken's WS v1 messages are arrays); undefined: skipped unparsed (a stream no mapper wants). */
-  readonly message: Record<string, any> | unknown[] | undefined;
+  readonly message: CaptureMessage | undefined;
 }
 
 /** UsageError unless `path` is a readable regular file. */
@@ -175,5 +178,5 @@ export function parseCaptureLine(line: string, wanted?: (stream: string) => bool
     return `invalid JSON (${(error as Error).message})`;
   }
   if (typeof message !== 'object' || message === null) return 'the message is not a JSON object or array';
-  return { localTimestamp, message: message as Record<string, any> | unknown[] };
+  return { localTimestamp, message: message as CaptureMessage };
 }

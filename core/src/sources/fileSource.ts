@@ -1,6 +1,6 @@
 import { normalizeBookChanges } from 'tardis-dev';
 import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
-import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, readLines } from './captureFile.js';
+import { type CaptureMessage, IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, readLines } from './captureFile.js';
 import type { DataTypePlan, Normalizer } from './dataTypes.js';
 import { RecentKeys, UpdateIds } from './duplicates.js';
 import { guessExchanges } from './guessExchange.js';
@@ -73,10 +73,12 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
   // whose update id `u` was applied already (a re-applied old update would revert the book)
   const recent = new RecentKeys();
   const updateIds = new UpdateIds();
-  const isDuplicate = (line: string, message: any): boolean => {
+  const isDuplicate = (line: string, message: CaptureMessage): boolean => {
     if (recent.seen(line)) return true;
-    const u = wrapSnapshots ? message.data?.u : undefined;
-    return typeof u === 'number' && typeof message.stream === 'string' && message.stream.includes('@depth') && updateIds.stale(message.stream, u);
+    if (!wrapSnapshots || Array.isArray(message)) return false;
+    const { stream, data } = message;
+    const u = (data as { u?: unknown } | null | undefined)?.u;
+    return typeof u === 'number' && typeof stream === 'string' && stream.includes('@depth') && updateIds.stale(stream, u);
   };
   let mappers: ReturnType<Normalizer>[] | undefined;
   let previous = new Date(0);
@@ -123,17 +125,18 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
           skip(parsed);
           continue;
         }
-        let message: any = parsed.message;
+        let message = parsed.message;
         previous = parsed.localTimestamp;
         connected = true;
         seen.parsed++;
         if (message === undefined) continue;
         if (seen.sample.length < SAMPLE_SIZE) seen.sample.push(message);
-        if (wrapSnapshots && typeof message.stream === 'string') {
-          const depth = message.stream.indexOf('@depth');
-          if (depth > 0) lastDepthSymbol = message.stream.slice(0, depth);
+        const stream = wrapSnapshots && !Array.isArray(message) ? message.stream : undefined;
+        if (typeof stream === 'string') {
+          const depth = stream.indexOf('@depth');
+          if (depth > 0) lastDepthSymbol = stream.slice(0, depth);
         }
-        if (wrapSnapshots && message.stream === undefined && message.lastUpdateId !== undefined) {
+        if (wrapSnapshots && !Array.isArray(message) && stream === undefined && message.lastUpdateId !== undefined) {
           // the snapshot of the symbol whose depth updates the capture has (not blindly the one requested)
           const snapshotStream = lastDepthSymbol !== undefined ? `${lastDepthSymbol}@depthSnapshot` : requestedSnapshotStream;
           if (snapshotStream === undefined) {

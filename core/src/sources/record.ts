@@ -100,7 +100,7 @@ export async function* streamNormalizedRecorded(o: RecordedStreamOptions): Async
     try {
       const createMappers = (localTimestamp: Date) => o.normalizers.map((normalizer) => normalizer(exchange, localTimestamp));
       const mappers = createMappers(new Date());
-      const raw = stream({ exchange, filters: getFilters(mappers, o.symbols), withDisconnects: true, onError: o.onError });
+      const raw = stream({ exchange, filters: getFilters<Exchange>(mappers, o.symbols), withDisconnects: true, onError: o.onError });
       const messages = tap(raw as AsyncIterableIterator<{ localTimestamp: Date; message: unknown } | undefined>, o.recorder);
       yield* normalizeMessages(exchange, o.symbols, messages, mappers, createMappers, true, filter, new Date()) as AsyncIterable<
         NormalizedData | Disconnect
@@ -116,7 +116,7 @@ export async function* streamNormalizedRecorded(o: RecordedStreamOptions): Async
 async function* tap(
   raw: AsyncIterableIterator<{ localTimestamp: Date; message: unknown } | undefined>,
   recorder: Recorder
-): AsyncGenerator<{ localTimestamp: Date; message: any } | undefined> {
+): AsyncGenerator<{ localTimestamp: Date; message: unknown } | undefined> {
   try {
     for await (const item of raw) {
       if (item === undefined) recorder.disconnect();

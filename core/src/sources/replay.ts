@@ -55,7 +55,7 @@ export function isFreeWithoutApiKey(range: ReplayRange): boolean {
 
 /** tardis-dev's cache folder for these normalizers: {cacheDir}/feeds/{exchange}/{sha256(optimizeFilters(filters))}. */
 export function cacheFeedDir(cacheDir: string, exchange: string, normalizers: readonly Normalizer[], symbols: string[], date: Date): string {
-  const filters = getFilters(normalizers.map((n) => n(exchange as Exchange, date)), symbols);
+  const filters = getFilters<Exchange>(normalizers.map((n) => n(exchange as Exchange, date)), symbols);
   return `${cacheDir}/feeds/${exchange}/${sha256(optimizeFilters(filters))}`;
 }
 
