@@ -46,8 +46,9 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': ['error', { ignoredTypeNames: ['RawData', 'Buffer'] }],
       // Off: it asks for `x!` where no-non-null-assertion (kept) forbids it; the two conflict.
       '@typescript-eslint/non-nullable-type-assertion-style': 'off',
-      // Off: an empty arrow is the deliberate no-op (ignored rejection, silent logger, default callback).
-      '@typescript-eslint/no-empty-function': 'off',
+      // An empty arrow is the deliberate no-op (ignored rejection, default callback); an empty
+      // method or function says why in a comment.
+      '@typescript-eslint/no-empty-function': ['error', { allow: ['arrowFunctions'] }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // A `let` that closures read before its one assignment (a server's handler) stays a `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }]
@@ -69,7 +70,9 @@ export default tseslint.config(
       // Tests guard at run time what the types promise (a missing line, an absent field).
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // Tests keep and compare the originals they patch (console.log, stderr.write) by identity.
-      '@typescript-eslint/unbound-method': 'off'
+      '@typescript-eslint/unbound-method': 'off',
+      // Fakes implement interfaces with do-nothing methods.
+      '@typescript-eslint/no-empty-function': 'off'
     }
   },
   {
