@@ -10,7 +10,7 @@ Redis holds the recent candles; the local store or BigQuery keep the rest.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pyarrow as pa
@@ -45,7 +45,9 @@ def read_redis_table(url: str, query: CandleQuery) -> pa.Table:
                     or (symbols and _symbol_key(symbol) not in symbols) \
                     or (query.timeframe and timeframe not in query.timeframe):
                 continue
-            for _entry_id, fields in client.xrange(key):
+            # a client without decode_responses: ids, field names and values are bytes
+            entries = cast("list[tuple[bytes, dict[bytes, bytes]]]", client.xrange(key))
+            for _entry_id, fields in entries:
                 data = fields.get(b"candle")
                 event = decoder.decode(data) if data else None
                 if not isinstance(event, dict) or event.get("type") != "candle" or not event.get("closed"):
