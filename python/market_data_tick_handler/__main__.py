@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .engine_session import SessionConfig
+from .engine_admission import SessionConfig
 from .logging_setup import EngineLogForwarder, setup_logging
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
@@ -27,7 +27,7 @@ from .persist.local_store import LocalStore, StoreFailed
 from .processor import DEFAULT_LATENESS_US
 from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .streaming_service.backends import EventPublisher
-from .streaming_service.modes.serve_mode import ServeHub
+from .streaming_service.modes.serve_hub import ServeHub
 from .timeframes import ACCEPTED_FORMS, parse_timeframes
 
 log = logging.getLogger("market_data_tick_handler")
@@ -152,7 +152,7 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
     publishers: list[EventPublisher] = []
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     if redis_url:
-        from .streaming_service.redis_backend import RedisPublisher
+        from .streaming_service.redis_publisher import RedisPublisher
         publishers.append(RedisPublisher(redis_url))
     store = None
     if not args.no_persist:

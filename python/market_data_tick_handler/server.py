@@ -27,13 +27,14 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from .connection_gate import ConnectionGate
-from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
-                             processor_for, store_failed_stop, token_matches)
+from .engine_admission import SessionConfig, SessionRejected, processor_for, token_matches
+from .engine_frames import error_frame
+from .engine_session import EngineSession, store_failed_stop
 from .persist.local_store import LocalStore
 from .logging_setup import LOG_ROUTE, NOT_A_SESSION, EngineLogForwarder
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
-from .streaming_service.modes.serve_mode import Consumer, ServeHub
+from .streaming_service.modes.serve_hub import Consumer, ServeHub
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from market_data_tick_handler.engine_session import SessionConfig  # noqa: E402
+from market_data_tick_handler.engine_admission import SessionConfig  # noqa: E402
 from market_data_tick_handler.logging_setup import EngineLogForwarder  # noqa: E402
 from market_data_tick_handler.server import ProcessorServer, ServerConfig  # noqa: E402
 from market_data_tick_handler.stats import Stats  # noqa: E402
-from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub  # noqa: E402
+from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub  # noqa: E402
 
 StartServer = Callable[..., Awaitable[ProcessorServer]]
 

@@ -144,10 +144,10 @@ class ThreadedServer:
 
 @pytest.fixture
 def threaded() -> Iterator[ThreadedServer]:
-    from market_data_tick_handler.engine_session import SessionConfig
+    from market_data_tick_handler.engine_admission import SessionConfig
     from market_data_tick_handler.server import ProcessorServer, ServerConfig
     from market_data_tick_handler.stats import Stats
-    from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
+    from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
 
     box = ThreadedServer()
 

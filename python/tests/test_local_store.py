@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.persist.local_store import LocalStore, Run
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
