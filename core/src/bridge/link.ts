@@ -80,7 +80,7 @@ export class BridgeLink {
   private lastSocketError = '';
   /** Times the connection was re-established after a loss. */
   reconnects = 0;
-  /** Closed candles dropped because they were already delivered (resent after a restart). */
+  /** Candles dropped by the resend rule of `isDuplicate` (sent again after a restart). */
   duplicateCandles = 0;
 
   constructor(
@@ -263,13 +263,16 @@ export class BridgeLink {
     }
   }
 
-  /** A closed candle not after the last one delivered for its (symbol, timeframe) was already seen. */
+  /**
+   * The resend rule (docs/protocol.md, Delivery guarantees; python/.../candle_resend.py): a
+   * candle, closed or not, whose start is not after the last closed or final candle delivered
+   * for its (symbol, timeframe) was already seen; delivered closed and final candles move that mark.
+   */
   private isDuplicate(candle: Candle): boolean {
-    if (!candle.closed) return false;
     const key = `${candle.symbol}|${candle.timeframe}`;
     const last = this.lastClosedStart.get(key);
     if (last !== undefined && Date.parse(candle.start) <= Date.parse(last)) return true;
-    this.lastClosedStart.set(key, candle.start);
+    if (candle.closed || candle.final) this.lastClosedStart.set(key, candle.start);
     return false;
   }
 
