@@ -18,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .cli_args import checked_list, int_at_least
 from .engine_admission import SessionConfig
 from .logging_setup import EngineLogForwarder, setup_logging
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
@@ -39,12 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tickbridge processor: builds candles and features from the engine's market "
                     "data and serves them to consumers over WebSocket.")
     parser.add_argument("--host", default="localhost", help="interface to listen on (default: localhost)")
-    parser.add_argument("--port", type=int, default=8765,
+    parser.add_argument("--port", type=int_at_least(0), default=8765,
                         help="port (default: 8765; 0 picks a free one, printed on the listening line)")
     parser.add_argument("--symbol", default="BTC-USDT",
                         help="default symbol of consumers that name none (engines send their own)")
     parser.add_argument("--exchange", default="binance", help="default exchange of consumers (default: binance)")
     parser.add_argument("--timeframes", nargs="+", default=["15s", "1m", "5m", "15m"],
+                        action=checked_list(parse_timeframes),
                         help=f"timeframes of streams whose hello names none; {ACCEPTED_FORMS}")
     parser.add_argument("--no-serve", action="store_true", help="do not accept consumers (no serve hub)")
     parser.add_argument("--no-persist", action="store_true", help="do not persist candles")
@@ -58,18 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-dir", type=Path,
                         default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
                         help="folder of python_server.log (default: $TICKBRIDGE_LOG_DIR or ./logs)")
-    parser.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME_BYTES,
+    parser.add_argument("--max-frame-bytes", type=int_at_least(1), default=DEFAULT_MAX_FRAME_BYTES,
                         help="largest accepted frame; a larger one closes the connection with 1009")
-    parser.add_argument("--history", type=int, default=1000,
+    parser.add_argument("--history", type=int_at_least(0), default=1000,
                         help="closed candles kept per exchange, symbol and timeframe for new consumers")
-    parser.add_argument("--partial-interval-ms", type=int, default=250,
+    parser.add_argument("--partial-interval-ms", type=int_at_least(1), default=250,
                         help="at most one update of an open bar per symbol and timeframe per interval")
-    parser.add_argument("--close-grace-ms", type=int, default=2000,
+    parser.add_argument("--close-grace-ms", type=int_at_least(0), default=2000,
                         help="live streams: a bar closes on the wall clock this long after its end")
-    parser.add_argument("--lateness-ms", type=int, default=DEFAULT_LATENESS_US // 1000,
+    parser.add_argument("--lateness-ms", type=int_at_least(0), default=DEFAULT_LATENESS_US // 1000,
                         help="a symbol's bar closes once a message of that symbol is this much newer "
                              "than its end; older messages for it are late (counted, dropped)")
-    parser.add_argument("--max-connections", type=int, default=512,
+    parser.add_argument("--max-connections", type=int_at_least(1), default=512,
                         help="concurrent connections served; more are dropped (logged once per burst)")
     parser.add_argument("--store-retry-s", type=float, default=30.0,
                         help="a local store that cannot be written is retried this long (candles are "
@@ -79,17 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    try:
-        parse_timeframes(args.timeframes)
-    except ValueError as exc:
-        parser.error(str(exc))
-    for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    for name in ("history", "close_grace_ms", "lateness_ms", "port"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name.replace('_', '-')} must be >= 0")
+def _check_exposure(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A listener other machines reach needs a strong token (the environment's, not a flag)."""
     if not is_loopback(args.host):
         problem = token_weakness(os.environ.get("TICKBRIDGE_TOKEN"))
         if problem is not None:
@@ -194,7 +187,7 @@ class ProcessorFailed(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _check(parser, args)
+    _check_exposure(parser, args)
     forwarder = EngineLogForwarder()
     setup_logging(args.log_dir, forwarder)
     try:
