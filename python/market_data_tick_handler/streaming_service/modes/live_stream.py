@@ -48,6 +48,7 @@ import os
 import queue
 import re
 import threading
+from contextlib import aclosing
 from datetime import timedelta
 from typing import Any, AsyncIterator, Iterator, Literal
 
@@ -296,8 +297,9 @@ class LiveFeatureStream:
             while True:
                 failure: Exception
                 try:
-                    async for event in self._subscription(ws):
-                        yield event
+                    async with aclosing(self._subscription(ws)) as events:
+                        async for event in events:
+                            yield event
                     failure = _Ended()
                 except (ConnectionClosed, msgspec.DecodeError) as exc:
                     failure = exc
@@ -312,6 +314,8 @@ class LiveFeatureStream:
 
     async def _subscription(self, ws: ClientConnection) -> AsyncIterator[dict[str, Any]]:
         """The events of one connection, from its ``subscribe`` until it ends."""
+        if self._closed:  # closed while connecting
+            return
         self._ws = ws
         self.connections += 1
         self._failures = 0
