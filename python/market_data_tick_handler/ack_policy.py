@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from .persist.local_store import LocalStore
 
@@ -48,7 +48,7 @@ class AckWindow:
 class HeldAcks:
     """Ack frames sent through ``send`` at once (no store) or after the store's commit."""
 
-    def __init__(self, store: LocalStore | None, send: Callable[[bytes], None]) -> None:
+    def __init__(self, store: LocalStore | None, send: Callable[[bytes], object]) -> None:
         self._store = store
         self._send = send
         self._held: bytes | None = None

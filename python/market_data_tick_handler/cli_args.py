@@ -4,7 +4,8 @@ so a wrong value is one ``error: argument --x: ...`` line and exit code 2."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

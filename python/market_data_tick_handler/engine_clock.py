@@ -4,7 +4,8 @@ updates while the input is quiet (the candle code itself takes the time it is gi
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .processor import StreamProcessor
 

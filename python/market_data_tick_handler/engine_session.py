@@ -105,9 +105,9 @@ class EngineSession:
             elif not reader.cancelled() and isinstance(reader.exception(), _Close):
                 close = reader.exception()  # type: ignore[assignment]
             elif not reader.cancelled() and reader.exception() is not None:
-                exc = reader.exception()
-                log.error("stream %s: processing failed", self.stream_id, exc_info=exc)
-                self.post(error_frame("internal", f"processing failed: {exc}"))
+                failure = reader.exception()
+                log.error("stream %s: processing failed", self.stream_id, exc_info=failure)
+                self.post(error_frame("internal", f"processing failed: {failure}"))
                 close = _Close(1011, "internal error")
             if close is not None and not self.outbox.closing:
                 try:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable
 from itertools import islice
-from typing import Awaitable, Callable, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -93,7 +94,7 @@ class WriterQueue(Generic[T]):
             await asyncio.wait_for(asyncio.shield(task), timeout_s)
         except (TimeoutError, asyncio.CancelledError):
             pass
-        except Exception:  # noqa: BLE001 - the writer's own error: its owner reads it from the task
+        except Exception:
             pass
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

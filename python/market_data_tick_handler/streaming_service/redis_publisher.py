@@ -39,8 +39,8 @@ def channel_name(exchange: str, symbol: str, timeframe: str) -> str:
     return f"{PREFIX}:{exchange}:{symbol}:{timeframe}"
 
 
-def _latest_fields(event: dict[str, Any], payload: bytes) -> dict[str, str | bytes]:
-    fields: dict[str, str | bytes] = {"json": payload}
+def _latest_fields(event: dict[str, Any], payload: bytes) -> dict[Any, str | bytes]:
+    fields: dict[Any, str | bytes] = {"json": payload}
     for key, value in event.items():
         if key == "features":
             fields[key] = msgspec.json.encode(value)

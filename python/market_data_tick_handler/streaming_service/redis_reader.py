@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -38,7 +39,7 @@ async def read_candles(url: str, *, exchange: str, symbol_key: str, timeframes: 
 
     decoder = msgspec.json.Decoder()
     wanted = set(timeframes)
-    positions: dict[str, str] = {}
+    positions: dict[Any, Any] = {}  # stream key -> last entry id read (redis-py's loose types)
     pattern = f"{PREFIX}:{exchange}:*"
     client = aioredis.from_url(url, socket_connect_timeout=2, socket_timeout=max(5.0, block_ms / 1000 + 2),
                                retry=ReportingRetry(initial_s=retry_initial_s, max_s=retry_max_s,
@@ -61,7 +62,7 @@ async def read_candles(url: str, *, exchange: str, symbol_key: str, timeframes: 
                 scanned_at = -1.0
                 await asyncio.sleep(0.2)
                 continue
-            replies = await client.xread(dict(positions), count=1000, block=block_ms)
+            replies: Any = await client.xread(dict(positions), count=1000, block=block_ms)
             for raw_key, entries in replies or ():
                 key = raw_key.decode() if isinstance(raw_key, bytes) else raw_key
                 for entry_id, fields in entries:

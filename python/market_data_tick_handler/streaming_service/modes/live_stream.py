@@ -50,7 +50,7 @@ import re
 import threading
 from contextlib import aclosing
 from datetime import timedelta
-from typing import Any, AsyncIterator, Iterator, Literal
+from typing import Any, AsyncGenerator, AsyncIterator, Generator, Iterator, Literal, cast
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
@@ -289,9 +289,9 @@ class LiveFeatureStream:
         """Events over WebSocket. ``connect`` reconnects: a lost connection (or an undecodable
         frame) is thrown back into it, so every failure goes through ``_retryable`` and the
         backoff of ``_reconnect_delays``."""
-        connections = connect(self.url, compression=None, max_size=None, open_timeout=self.open_timeout_s,
-                              process_exception=self._retryable,
-                              reconnect_delays=self._reconnect_delays).__aiter__()
+        connections = cast(AsyncGenerator[ClientConnection, None], connect(
+            self.url, compression=None, max_size=None, open_timeout=self.open_timeout_s,
+            process_exception=self._retryable, reconnect_delays=self._reconnect_delays).__aiter__())
         try:
             ws = await anext(connections)
             while True:
@@ -312,7 +312,7 @@ class LiveFeatureStream:
             self._ws = None
             await connections.aclose()
 
-    async def _subscription(self, ws: ClientConnection) -> AsyncIterator[dict[str, Any]]:
+    async def _subscription(self, ws: ClientConnection) -> AsyncGenerator[dict[str, Any], None]:
         """The events of one connection, from its ``subscribe`` until it ends."""
         if self._closed:  # closed while connecting
             return
@@ -360,7 +360,7 @@ class LiveFeatureStream:
         self._report = ("connection lost" if lost else "cannot connect", exc)
         return None
 
-    def _reconnect_delays(self) -> Iterator[float]:
+    def _reconnect_delays(self) -> Generator[float, None, None]:
         """websockets' ``reconnect_delays``: exponential backoff from ``reconnect_initial_s`` to
         ``reconnect_max_s`` (back to the start once events arrive); says each wait it makes."""
         while True:
