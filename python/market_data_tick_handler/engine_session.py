@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -112,7 +113,7 @@ class EngineSession:
             if close is not None and not self.outbox.closing:
                 try:
                     await asyncio.wait_for(self.outbox.drained(), self.config.drain_timeout_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     log.warning("stream %s: engine not reading; closing", self.stream_id)
                 await self.ws.close(close.code, close.reason)
         finally:

@@ -13,9 +13,10 @@ In async code or a notebook cell (``async for`` works at the top level of a Jupy
             ...
 
 It subscribes, receives the processor's recent history and then live candles, and reconnects
-by itself with exponential backoff (websockets' ``async for ... in connect()``). Every item carries ``history``: ``True`` for the closed
-candles the processor kept from before the subscription (they come first, in the order they
-closed across timeframes), ``False`` for what happens next; ``history=False`` skips them.
+by itself with exponential backoff (websockets' ``async for ... in connect()``). Every item
+carries ``history``: ``True`` for the closed candles the processor kept from before the
+subscription (they come first, in the order they closed across timeframes), ``False`` for what
+happens next; ``history=False`` skips them.
 A closed candle is yielded at most once: one whose ``start`` is not after the last closed
 (or final) candle yielded for its (symbol, timeframe) is dropped, and so is an update of
 such a bar (a reconnect replays history; a restarted engine may resend candles): the rule of
@@ -48,9 +49,10 @@ import os
 import queue
 import re
 import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from contextlib import aclosing
 from datetime import timedelta
-from typing import Any, AsyncGenerator, AsyncIterator, Generator, Iterator, Literal, cast
+from typing import Any, Literal, cast
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
@@ -180,7 +182,7 @@ class LiveFeatureStream:
                         items.put_nowait(item)
                     except queue.Full:  # the caller is slower than the stream: wait, keep order
                         await asyncio.to_thread(items.put, item)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 items.put(exc)
             else:
                 items.put(done)

@@ -16,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Any, Iterable, Literal, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from ...protocol import Hello, StreamSummary, Subscribed, encode
-from ...timeframes import parse_timeframe
-from ..backends import EventPublisher
 from ...symbol_key import normalize_symbol
+from ...timeframes import parse_timeframe
 from ...writer_queue import WriterQueue
+from ..backends import EventPublisher
 
 log = logging.getLogger(__name__)
 
