@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
+from helpers import T0, EnginePeer, S, trade, url
 
 from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.protocol import encode
@@ -18,8 +19,6 @@ from market_data_tick_handler.stats import Stats
 from market_data_tick_handler.streaming_service.modes.live_stream import LiveFeatureStream
 from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
 from market_data_tick_handler.streaming_service.redis_publisher import RedisPublisher, channel_name
-
-from helpers import S, T0, EnginePeer, trade, url
 
 CHANNEL = "tickbridge:binance:BTCUSDT:15s"
 
