@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--symbol", help="symbol(s), comma-separated; BTC-USDT and BTCUSDT alike")
     parser.add_argument("--timeframes", "--timeframe", dest="timeframe",
                         help="bar spec(s), comma-separated (15s,1m)")
-    parser.add_argument("--from", dest="start", type=checked(iso_utc), help="bars starting at or after this ISO-8601 time (UTC if no offset)")
+    parser.add_argument("--from", dest="start", type=checked(iso_utc),
+                        help="bars starting at or after this ISO-8601 time (UTC if no offset)")
     parser.add_argument("--to", dest="end", type=checked(iso_utc), help="bars starting before this ISO-8601 time")
     parser.add_argument("--source", help="live, replay, file, csv or demo (comma-separated)")
     parser.add_argument("--run", help="run id(s), comma-separated")
