@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Engine } from '../dist/core/index.js';
 import { TRACE_CHANNEL, loopMeter } from './trace-link.mjs';
-import { DATA_TYPES, TIMEFRAMES, cpuSeconds, parseArgs, percentile, report, rssMb } from './lib.mjs';
+import { DATA_TYPES, TIMEFRAMES, cpuSeconds, loadAverage, parseArgs, percentile, report, rssMb, schedShares, schedstat } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const rate = Number(args.rate ?? 10_000);
@@ -78,8 +78,10 @@ trace.postMessage('reset');
 const messages0 = engine.streamInfo(id).messages;
 const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(processorPid) };
 const rss0 = { engine: rssMb(process.pid), processor: rssMb(processorPid) };
+const sched0 = { engine: schedstat(process.pid), processor: schedstat(processorPid) };
 await sleep(seconds * 1000);
 const rss = { engine: rssMb(process.pid), processor: rssMb(processorPid) };
+const sched1 = { engine: schedstat(process.pid), processor: schedstat(processorPid) };
 measureTo = now();
 const elapsed = (measureTo - measureFrom) / 1000;
 const main = mainLoop.summary();
@@ -144,6 +146,15 @@ report({
   rss: { messages, engineStart: rss0.engine, engineEnd: rss.engine, processorStart: rss0.processor, processorEnd: rss.processor },
   engineCpuShare: cpu.engine / elapsed,
   processorCpuShare: cpu.processor / elapsed,
+  /**
+   * Shares of the measured time each thread ran, and waited runnable for a CPU (the machine's
+   * scheduling): engine main thread, its busiest other thread (the stream's worker), the processor.
+   */
+  scheduling: {
+    ...(({ main, busiest }) => ({ main, worker: busiest }))(schedShares(process.pid, sched0.engine, sched1.engine, elapsed)),
+    processor: schedShares(processorPid, sched0.processor, sched1.processor, elapsed).all
+  },
+  loadAverage: loadAverage(),
   /** How late each thread's event loop ran a 1 ms timer, and its GC pauses. */
   mainThread: main,
   workerThread: workerLoop ?? null
