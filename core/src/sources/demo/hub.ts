@@ -94,8 +94,8 @@ export class StreamHub {
 
   /**
    * The messages of one tick leave in one write, as a network would coalesce them: a write per
-   * message (a system call waking the reader each time) was a quarter of the stream worker's time
-   * at 10k messages/s (docs/benchmarks.md).
+   * message (a system call waking the reader each time) was ~8% of the demo stream's worker
+   * thread at 10k messages/s (docs/benchmarks.md).
    */
   private cork(client: Client): void {
     if (client.corked) return;
