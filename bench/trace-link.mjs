@@ -13,6 +13,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { LINK_CANDLE_CHANNEL, LINK_PUSH_CHANNEL } from '../dist/core/src/bridge/diagnostics.js';
 
 export const TRACE_CHANNEL = 'tickbridge-bench-trace';
 const BAR_US = 15_000_000;
@@ -88,12 +89,12 @@ if (!isMainThread) {
     candles = [];
   };
   setInterval(flush, FLUSH_MS).unref();
-  subscribe('tickbridge:link:push', ({ encoded }) => {
+  subscribe(LINK_PUSH_CHANNEL, ({ encoded }) => {
     if (!encoded.startsWith('{"type":"trade"')) return;
     const ts = Number(encoded.slice(encoded.lastIndexOf('"ts":') + 5, encoded.lastIndexOf(',"lts"')));
     pushes.push([ts - (ts % BAR_US), now()]);
   });
-  subscribe('tickbridge:link:candle', ({ candle }) => {
+  subscribe(LINK_CANDLE_CHANNEL, ({ candle }) => {
     if (candle.timeframe !== '15s') return;
     candles.push([Date.parse(candle.start) * 1000, candle.trades, now()]);
   });

@@ -1,7 +1,7 @@
 /**
  * The worker's side of the boundary: posts to the engine in order, with the candle updates
  * that arrive in one turn of the worker's event loop (the frames of one socket read) sent as one
- * `candles` message. A message per candle cost the worker ~5% of its time at 10k messages/s
+ * `candles` message. A message per candle cost the worker ~6% of its time at 10k messages/s
  * (structured clone setup and a wake-up of the main thread per candle; docs/benchmarks.md).
  */
 import type { Candle } from '../../bridge/protocol.js';
