@@ -81,7 +81,7 @@ try {
       return rounds;
     });
     // the memory figure: RSS over all the streams, one after the other
-    await step('pipeline', () => node('pipeline.mjs', ['--file', memoryCapture, '--streams', String(PLAN.memoryStreams), '--sample-ms', '250'], 600_000));
+    await step('pipeline', () => node('pipeline.mjs', ['--file', memoryCapture, '--streams', String(PLAN.memoryStreams), '--sample-ms', '250'], 1_200_000));
   } else {
     // as the tests do: without the real captures these figures are skipped, not failed
     const skipped = { error: `real captures not found (${SOURCE_CAPTURE})` };

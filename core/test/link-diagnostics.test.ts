@@ -29,7 +29,7 @@ test('a subscriber sees every pushed message and every candle update handed on, 
     link.close();
     await peer.close();
   });
-  for (let n = 1; n <= 3; n++) link.push(trade(n));
+  for (let n = 1; n <= 3; n++) void link.push(trade(n));
   assert.deepEqual(pushed, [trade(1), trade(2), trade(3)]);
   await peer.until(() => peer.connections.length === 1);
   for (const trades of [1, 2, 3]) peer.connections[0]!.socket.send(JSON.stringify({ ...fixture, closed: false, trades }));
