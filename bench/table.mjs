@@ -83,7 +83,7 @@ export function evaluate(r) {
     const processor = memoryFigures(r.pipeline.samples, 'processor');
     r.memoryFigures = { messages: r.pipeline.totalMessages, engine, processor };
     const text = (name, m) => `${name} ${m.medians.map(mb).join(' → ')} (${m.growth >= 0 ? '+' : ''}${pct(m.growth)}; peak ${mb(m.peak)})`;
-    add(8, 'RSS over many messages', `file source, ${r.pipeline.streams.length} streams one after the other, ${(r.pipeline.totalMessages / 1e6).toFixed(1)}M messages, median RSS per stream: ${text('engine', engine)}; ${text('processor', processor)}`, 'flat (±10%)',
+    add(8, 'RSS over many messages', `${r.pipeline.runSeparately ? '(run on its own after the full run) ' : ''}file source, ${r.pipeline.streams.length} streams one after the other, ${(r.pipeline.totalMessages / 1e6).toFixed(1)}M messages, median RSS per stream: ${text('engine', engine)}; ${text('processor', processor)}`, 'flat (±10%)',
       Math.abs(engine.growth) <= 0.1 && Math.abs(processor.growth) <= 0.1);
   }
   if (failed('tui') || !r.tui.measured) add(9, 'TUI CPU', r.tui?.measured === false ? `not measured yet: ${r.tui.reason}` : missing('tui'), '≤ 10% of a core', null);
