@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { Outbox } from './outbox.js';
 import { END_MESSAGE } from './encode.js';
+import { linkCandle, linkPush, type LinkCandleEvent, type LinkPushEvent } from './diagnostics.js';
 import {
   PROTOCOL_VERSION,
   decodeProcessorFrame,
@@ -110,6 +111,7 @@ export class BridgeLink {
    */
   push(encoded: string): Promise<void> | undefined {
     if (this.closed) return undefined;
+    if (linkPush.hasSubscribers) linkPush.publish({ encoded } satisfies LinkPushEvent);
     this.outbox.push(encoded);
     this.scheduleFlush();
     if (this.outbox.inFlight < this.tuning.window) return undefined;
@@ -229,7 +231,10 @@ export class BridgeLink {
         return;
       case 'candle':
         if (this.isDuplicate(frame)) this.duplicateCandles++;
-        else this.handlers.candle(frame);
+        else {
+          if (linkCandle.hasSubscribers) linkCandle.publish({ candle: frame } satisfies LinkCandleEvent);
+          this.handlers.candle(frame);
+        }
         return;
       case 'stats':
         this.handlers.stats(frame);

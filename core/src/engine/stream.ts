@@ -302,9 +302,11 @@ export class StreamRunner {
         this.linkStatus = message.status;
         this.onLinkStatus(message.status, message.detail);
         return;
-      case 'candle':
-        if (message.candle.closed) this.candles++;
-        context.onCandle(message.candle);
+      case 'candles':
+        for (const candle of message.candles) {
+          if (candle.closed) this.candles++;
+          context.onCandle(candle);
+        }
         return;
       case 'tick':
         context.onTick?.(message.tick);

@@ -89,7 +89,8 @@ export type FromWorker =
   | { readonly type: 'source-down'; readonly first: boolean }
   | { readonly type: 'source-up' }
   | { readonly type: 'link-status'; readonly status: LinkStatus; readonly detail: string }
-  | { readonly type: 'candle'; readonly candle: Candle }
+  /** Candle updates in the order the processor sent them (those of one turn of the worker's loop). */
+  | { readonly type: 'candles'; readonly candles: readonly Candle[] }
   | { readonly type: 'tick'; readonly tick: Tick }
   | { readonly type: 'processor-stats'; readonly stats: ProcessorStats }
   | { readonly type: 'processor-log'; readonly level: LogLevel; readonly message: string }

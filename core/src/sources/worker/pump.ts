@@ -1,7 +1,7 @@
 /**
  * One stream's data path, run inside its worker: the source, the encoding and the batched,
  * acknowledged link to the processor, pausing the source while the in-flight window is full.
- * It reports to the engine only through `post` (protocol.ts).
+ * It reports to the engine only through its mailbox (protocol.ts).
  */
 import { BridgeLink } from '../../bridge/link.js';
 import { encodeMessage } from '../../bridge/encode.js';
@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { HealthMeter } from '../../engine/health.js';
 import { openSource } from '../index.js';
 import type { OpenedSource } from '../types.js';
+import type { Mailbox } from './mailbox.js';
 import { forwardMessage, type ForwardedMessage, type FromWorker, type PlaybackCommand, type ToWorker, type WorkerOutcome, type WorkerProgress, type WorkerStart } from './protocol.js';
 
 /** How often counters go to the engine (its stats tick is 1 s; the faces redraw a few times a second). */
@@ -31,10 +32,13 @@ export class StreamPump {
   /** Resolves once `ended` has been posted. */
   readonly done: Promise<void>;
 
+  private readonly post: (message: FromWorker) => void;
+
   constructor(
     private readonly start: WorkerStart,
-    private readonly post: (message: FromWorker) => void
+    private readonly mailbox: Mailbox
   ) {
+    this.post = (message) => mailbox.post(message);
     this.timer = setInterval(() => this.report(), PROGRESS_MS);
     this.done = this.run();
   }
@@ -140,7 +144,7 @@ export class StreamPump {
   }
 
   private openLink(source: OpenedSource): BridgeLink {
-    const { start, post } = this;
+    const { start, post, mailbox } = this;
     this.link = new BridgeLink(
       start.processorUrl,
       {
@@ -153,7 +157,7 @@ export class StreamPump {
         ...start.run
       },
       {
-        candle: (candle) => post({ type: 'candle', candle }),
+        candle: (candle) => mailbox.candle(candle),
         stats: (stats) => post({ type: 'processor-stats', stats }),
         tick: (tick) => post({ type: 'tick', tick }),
         log: (level, message) => post({ type: 'processor-log', level, message }),
