@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SourceMessage } from '../src/bridge/encode.js';
 import { bigQueryConfigFromEnv, type BigQueryConfig } from '../src/persist/config.js';
 import { replayDeadLetters } from '../src/persist/replay.js';
-import type { DeadLetter } from '../src/persist/sender.js';
+import type { DeadLetter } from '../src/persist/deadLetter.js';
 import { BigQueryTickWriter } from '../src/persist/writer.js';
 import { FakeBigQuery } from './helpers/fakeBigQuery.js';
 import { until } from './helpers/until.js';
