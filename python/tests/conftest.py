@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -9,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from fake_bigquery import FakeBigQuery, serve  # noqa: E402
 from market_data_tick_handler.engine_session import SessionConfig  # noqa: E402
 from market_data_tick_handler.logging_setup import EngineLogForwarder  # noqa: E402
 from market_data_tick_handler.server import ProcessorServer, ServerConfig  # noqa: E402
@@ -54,3 +56,15 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[Any]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeBigQuery, str]]:
+    """The strict fake BigQuery (fake_bigquery.py) on a free port, and its endpoint URL."""
+    bq = FakeBigQuery()
+    server = serve(bq)
+    try:
+        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

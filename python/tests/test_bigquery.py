@@ -10,28 +10,17 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from fake_bigquery import FakeBigQuery, serve
+from fake_bigquery import FakeBigQuery
 from market_data_tick_handler.persist.bigquery import (BigQueryConfigError, BigQueryPersister,
                                                        BigQuerySettings, make_client,
                                                        settings_from_env)
 
 PROJECT = "tb-test"
 TABLE = f"{PROJECT}.market_data_streaming.candles"
-
-
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeBigQuery, str]]:
-    bq = FakeBigQuery()
-    server = serve(bq)
-    try:
-        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def settings(endpoint: str, tmp_path: Path, **overrides: Any) -> BigQuerySettings:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from fake_bigquery import FakeBigQuery, serve
+from fake_bigquery import FakeBigQuery
 from market_data_tick_handler.contract import bigquery_policy
 from market_data_tick_handler.persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from market_data_tick_handler.persist.bigquery.credentials import gcloud_credentials_file
@@ -25,17 +24,6 @@ POLICY = bigquery_policy()
 RETRY = POLICY["retry"]
 BACKOFF = RETRY["backoff"]
 EXAMPLES = POLICY["env"]["examples"]
-
-
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeBigQuery, str]]:
-    bq = FakeBigQuery()
-    server = serve(bq)
-    try:
-        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
