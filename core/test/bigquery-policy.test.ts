@@ -3,7 +3,7 @@
 // is its half). Each check drives the implementation, so a change on one side only fails here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import policy from '../../python/market_data_tick_handler/contract/bigquery_policy.json' with { type: 'json' };
@@ -14,6 +14,7 @@ import { deadLetterLine } from '../src/persist/deadLetter.js';
 import { DEFAULT_RETRY, backoffDelayMs } from '../src/persist/policy.js';
 import { TICK_TABLES, type Row } from '../src/persist/schema.js';
 import { RowSender } from '../src/persist/sender.js';
+import { bigQueryTickWriter } from '../src/persist/writer.js';
 import { FakeBigQuery } from './helpers/fakeBigQuery.js';
 
 const { retry, env: ENV, gcloud_credentials: GCLOUD, dead_letter: DEAD_LETTER } = policy;
@@ -47,6 +48,9 @@ test('settings follow the declared variables, defaults and parsing', () => {
     const got = { project: config.projectId, dataset: config.dataset, batch_size: config.batchSize, batch_timeout_ms: config.batchTimeoutMs, api_endpoint: config.apiEndpoint };
     assert.deepEqual(got, settings, JSON.stringify(env));
   }
+  const { retry: used } = bigQueryConfigFromEnv(ENV.examples.valid[0]!.env, 'test', 'dead.ndjson');
+  assert.deepEqual(used, { maxAttempts: retry.max_attempts, baseDelayMs: retry.backoff.base_delay_ms, maxDelayMs: retry.backoff.max_delay_ms, closeTimeoutMs: retry.shutdown_budget_ms });
+  assert.equal(bigQueryTickWriter(ENV.examples.valid[0]!.env, 'test', dir).stats().deadLetterFile, join(dir, DEAD_LETTER.files.ticks));
   for (const env of ENV.examples.no_project) assert.throws(() => bigQueryConfigFromEnv(env, 'test', 'dead.ndjson'), /needs a Google Cloud project/);
   const base = { GCP_PROJECT_ID: 'p', BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9050' };
   for (const { env, names } of ENV.examples.invalid) {
@@ -129,5 +133,4 @@ test('at shutdown, no wait is started that would end after the deadline', async 
   const [letter] = readFileSync(s.deadLetterFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { error: string });
   assert.match(letter!.error, /^shutdown budget spent after \d+ attempts: 503/);
   assert.equal(s.counters.rowsLeftAtShutdown, 1);
-  assert.ok(existsSync(s.deadLetterFile));
 });

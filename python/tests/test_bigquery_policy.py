@@ -60,6 +60,9 @@ def test_settings_follow_the_declared_variables_defaults_and_parsing(tmp_path: P
         got = {"project": s.project, "dataset": s.dataset, "batch_size": s.batch_size,
                "batch_timeout_ms": round(s.batch_timeout_s * 1000), "api_endpoint": s.api_endpoint}
         assert got == case["settings"], case["env"]
+    retry = (s.max_attempts, s.base_delay_s * 1000, s.max_delay_s * 1000, s.close_timeout_s * 1000)
+    assert retry == (RETRY["max_attempts"], BACKOFF["base_delay_ms"], BACKOFF["max_delay_ms"], RETRY["shutdown_budget_ms"])
+    assert s.dead_letter_file == tmp_path / POLICY["dead_letter"]["files"]["candles"]
     for env in EXAMPLES["no_project"]:
         assert settings_from_env(env, tmp_path) is None
     base = {"GCP_PROJECT_ID": "p", "BIGQUERY_API_ENDPOINT": "http://127.0.0.1:9050"}
