@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fake_bigquery import FakeBigQuery
-from market_data_tick_handler.persist.bigquery import (BigQueryConfigError, BigQueryPersister,
-                                                       BigQuerySettings, make_client,
-                                                       settings_from_env)
+
+from market_data_tick_handler.persist.bigquery import (
+    BigQueryConfigError,
+    BigQueryPersister,
+    BigQuerySettings,
+    make_client,
+    settings_from_env,
+)
 
 PROJECT = "tb-test"
 TABLE = f"{PROJECT}.market_data_streaming.candles"

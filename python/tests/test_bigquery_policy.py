@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fake_bigquery import FakeBigQuery
+
 from market_data_tick_handler.contract import bigquery_policy
 from market_data_tick_handler.persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from market_data_tick_handler.persist.bigquery.credentials import gcloud_credentials_file
@@ -78,7 +78,7 @@ def test_the_gcloud_credentials_file_is_where_the_policy_says() -> None:
 
 def test_the_dead_letter_line_is_the_declared_format() -> None:
     example = POLICY["dead_letter"]["example"]
-    failed_at = datetime.fromtimestamp(example["failed_at_ms"] / 1000, timezone.utc)
+    failed_at = datetime.fromtimestamp(example["failed_at_ms"] / 1000, UTC)
     line = dead_letter_line(example["dataset"], example["table"], example["insertId"], example["row"],
                             example["error"], failed_at)
     assert line == example["line"]
@@ -88,7 +88,7 @@ def test_the_dead_letter_line_is_the_declared_format() -> None:
 def test_backoff_is_full_jitter_capped() -> None:
     random.seed(5)
     samples = [list(zip(range(1, 9), backoff_waits(BACKOFF["base_delay_ms"] / 1000, BACKOFF["max_delay_ms"] / 1000,
-                                                   Deadline()))) for _ in range(400)]
+                                                   Deadline()), strict=False)) for _ in range(400)]
     for n in range(1, 9):
         waits = [wait for run in samples for retry, wait in run if retry == n]
         assert all(0 <= wait <= ceiling(n) for wait in waits), n

@@ -10,7 +10,8 @@ from typing import Any
 
 
 def _load(name: str) -> dict[str, Any]:
-    return json.loads(files(__name__).joinpath(name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(files(__name__).joinpath(name).read_text(encoding="utf-8"))
+    return data
 
 
 @cache

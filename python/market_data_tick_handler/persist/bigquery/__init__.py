@@ -9,8 +9,18 @@
 from .credentials import make_client
 from .persister import BigQueryPersister
 from .schema import TABLE, candle_row, candle_schema, ensure_tables
-from .settings import DEFAULT_DATASET, DEAD_LETTER_NAME, BigQueryConfigError, BigQuerySettings, settings_from_env
+from .settings import DEAD_LETTER_NAME, DEFAULT_DATASET, BigQueryConfigError, BigQuerySettings, settings_from_env
 
-__all__ = ["BigQueryConfigError", "BigQueryPersister", "BigQuerySettings", "DEAD_LETTER_NAME",
-           "DEFAULT_DATASET", "TABLE", "candle_row", "candle_schema", "ensure_tables", "make_client",
-           "settings_from_env"]
+__all__ = [
+    "DEAD_LETTER_NAME",
+    "DEFAULT_DATASET",
+    "TABLE",
+    "BigQueryConfigError",
+    "BigQueryPersister",
+    "BigQuerySettings",
+    "candle_row",
+    "candle_schema",
+    "ensure_tables",
+    "make_client",
+    "settings_from_env",
+]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .policy import GCLOUD
 from .settings import BigQueryConfigError, BigQuerySettings, env_text
@@ -27,7 +28,8 @@ def gcloud_credentials_file(env: Mapping[str, str], platform: str = sys.platform
         folder = Path(env["APPDATA"].strip()) / GCLOUD["windows_config_dir"][1]
     else:
         folder = (home or Path.home()).joinpath(*GCLOUD["config_dir"][1:])
-    return folder / GCLOUD["file"]
+    file_name: str = GCLOUD["file"]
+    return folder / file_name
 
 
 def check_key_file(key_file: str) -> None:
@@ -51,7 +53,7 @@ def make_client(settings: BigQuerySettings, env: Mapping[str, str] = os.environ)
     if settings.api_endpoint is not None:
         from google.auth.credentials import AnonymousCredentials
 
-        return bigquery.Client(project=settings.project, credentials=AnonymousCredentials(),
+        return bigquery.Client(project=settings.project, credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth leaves it unannotated
                                client_options={"api_endpoint": settings.api_endpoint})
     key_file = env_text(env, "key_file")
     if key_file is not None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 log = logging.getLogger("market_data_tick_handler.persist.bigquery")
 
@@ -19,7 +20,7 @@ Row = tuple[str, dict[str, Any]]
 def dead_letter_line(dataset: str, table: str, insert_id: str, row: dict[str, Any], error: str,
                      failed_at: datetime) -> str:
     """One line of the file (without its newline)."""
-    stamp = failed_at.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stamp = failed_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return json.dumps({"dataset": dataset, "table": table, "insertId": insert_id, "row": row,
                        "error": error, "failedAt": stamp}, separators=(",", ":"), ensure_ascii=False)
 
@@ -38,7 +39,7 @@ class DeadLetterFile:
     def append(self, rows: Sequence[Row], error: str) -> None:
         if not rows:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         text = "".join(dead_letter_line(self.dataset, self.table, rid, row, error, now) + "\n" for rid, row in rows)
         try:
             with self._lock:

@@ -59,12 +59,12 @@ class BigQueryPersister:
         return self.sender.rows_left_at_shutdown
 
     @classmethod
-    def connect(cls, settings: BigQuerySettings) -> "BigQueryPersister":
+    def connect(cls, settings: BigQuerySettings) -> BigQueryPersister:
         """Builds the client and prepares the table (blocking: call it at start)."""
         client = make_client(settings)
         try:
             created = ensure_tables(client, settings)
-        except Exception as exc:  # noqa: BLE001 - one clear line, no stack trace
+        except Exception as exc:  # one clear line, no stack trace
             where = f" at {settings.api_endpoint}" if settings.api_endpoint else ""
             raise BigQueryConfigError(f"cannot prepare {settings.project}.{settings.dataset}{where}: "
                                       f"{getattr(exc, 'message', None) or exc}") from None
@@ -99,7 +99,7 @@ class BigQueryPersister:
             self._full.clear()
             try:
                 await self.flush(full_only=full_only)
-            except Exception:  # noqa: BLE001 - a bug here must not end persistence silently
+            except Exception:  # a bug here must not end persistence silently
                 log.exception("BigQuery: sending candles failed")
             if self._buffer:
                 self._has_rows.set()  # a partial batch left: it gets its own timeout

@@ -4,7 +4,8 @@ as typed constants, and its backoff as a wait schedule."""
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ...contract import bigquery_policy
 
@@ -33,7 +34,7 @@ class OutOfTime(Exception):
     """The next wait would end after the shutdown deadline: no retry is started."""
 
 
-def backoff_waits(base_s: float, max_s: float, deadline: "Deadline") -> Iterator[float]:
+def backoff_waits(base_s: float, max_s: float, deadline: Deadline) -> Iterator[float]:
     """Full jitter (google-api-core's schedule): wait n is uniform(0, min(max, base·2^(n-1)));
     raises ``OutOfTime`` instead of a wait that would end after the deadline."""
     from google.api_core.retry import exponential_sleep_generator  # large: loaded when BigQuery is used

@@ -4,8 +4,9 @@ symbol and timeframe; docs/persistence.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from ...protocol import FEATURE_NAMES
 from .settings import BigQuerySettings
@@ -17,7 +18,8 @@ def candle_schema() -> list[Any]:
     from google.cloud.bigquery import SchemaField
 
     def f(name: str, kind: str, mode: str = "NULLABLE", description: str | None = None) -> Any:
-        return SchemaField(name, kind, mode=mode, description=description)
+        # None is accepted at run time (no description); the stubs only name their sentinel.
+        return SchemaField(name, kind, mode=mode, description=description)  # type: ignore[arg-type]
 
     return [
         f("exchange", "STRING", "REQUIRED", "Tardis exchange id"),
@@ -53,7 +55,7 @@ def candle_row(candle: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     row["trades"] = int(candle["trades"])
     row["gap"] = bool(candle.get("gap"))
     row["features"] = {name: _number(features.get(name)) for name in FEATURE_NAMES}
-    row["inserted_at"] = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    row["inserted_at"] = datetime.now(UTC).isoformat(timespec="microseconds")
     insert_id = f"{candle['exchange']}:{candle['symbol']}:{candle['timeframe']}:{candle['start']}"
     row["insert_id"] = insert_id
     return insert_id, row

@@ -16,11 +16,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .dead_letter import DeadLetterFile, Row
-from .policy import (MAX_UNCERTAIN, REQUEST_TIMEOUT_S, RETRY_STATUS, TRANSIENT_REASONS, Deadline,
-                     OutOfTime, backoff_waits)
+from .policy import (
+    MAX_UNCERTAIN,
+    REQUEST_TIMEOUT_S,
+    RETRY_STATUS,
+    TRANSIENT_REASONS,
+    Deadline,
+    OutOfTime,
+    backoff_waits,
+)
 from .settings import BigQuerySettings
 
 log = logging.getLogger("market_data_tick_handler.persist.bigquery")
@@ -87,7 +95,7 @@ class RowSender:
             errors = self.client.insert_rows_json(
                 self.table, [row for _, row in pending], row_ids=[rid for rid, _ in pending],
                 skip_invalid_rows=True, retry=None, timeout=REQUEST_TIMEOUT_S)
-        except Exception as exc:  # noqa: BLE001 - classified here
+        except Exception as exc:  # classified here
             status, error = request_error(exc)
             if status is not None and status not in RETRY_STATUS:
                 self.dead_letters.append(pending, error)
@@ -135,7 +143,7 @@ class RowSender:
 
             stored = {row["insert_id"] for row in self.client.list_rows(
                 self.table, selected_fields=[SchemaField("insert_id", "STRING")])}
-        except Exception as exc:  # noqa: BLE001 - cannot tell: every one goes to the file
+        except Exception as exc:  # cannot tell: every one goes to the file
             log.warning("BigQuery: cannot read %s to check %d uncertain candles (%s)", self.table, len(held), exc)
             stored = set()
         for (rid, row), error, out_of_time in held:

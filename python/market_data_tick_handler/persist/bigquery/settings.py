@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
-from .policy import (BASE_DELAY_S, DEAD_LETTER, ENV, MAX_ATTEMPTS, MAX_DELAY_S,
-                     SHUTDOWN_BUDGET_S)
+from .policy import BASE_DELAY_S, DEAD_LETTER, ENV, MAX_ATTEMPTS, MAX_DELAY_S, SHUTDOWN_BUDGET_S
 
 DEFAULT_DATASET: str = ENV["dataset"]["default"]
 DEAD_LETTER_NAME: str = DEAD_LETTER["files"]["candles"]
