@@ -33,7 +33,7 @@ export async function appendDeadLetters(file: string, dataset: string, rows: rea
 /** A line of a dead-letter file, or undefined when it is not one. */
 export function parseDeadLetter(line: string): DeadLetter | undefined {
   try {
-    const value = JSON.parse(line) as Partial<DeadLetter>;
+    const value = JSON.parse(line) as { [K in keyof DeadLetter]?: unknown };
     if (typeof value.dataset === 'string' && typeof value.table === 'string' && typeof value.insertId === 'string' && typeof value.row === 'object' && value.row !== null) {
       return value as DeadLetter;
     }
