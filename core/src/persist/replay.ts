@@ -39,7 +39,7 @@ export async function replayDeadLetters(file: string, config: BigQueryConfig, cl
   const groups = new Map<string, Row[]>();
   let rows = 0;
   let malformed = 0;
-  let stream;
+  let stream: ReturnType<typeof createReadStream> | undefined;
   try {
     stream = createReadStream(file, 'utf8');
     await new Promise<void>((resolve, reject) => stream!.once('open', () => resolve()).once('error', reject));
