@@ -8,13 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bigquery import FakeBigQuery, serve
+from fake_bigquery import FakeBigQuery
 
 from market_data_tick_handler.persist.bigquery import (
     BigQueryConfigError,
@@ -26,17 +25,6 @@ from market_data_tick_handler.persist.bigquery import (
 
 PROJECT = "tb-test"
 TABLE = f"{PROJECT}.market_data_streaming.candles"
-
-
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeBigQuery, str]]:
-    bq = FakeBigQuery()
-    server = serve(bq)
-    try:
-        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def settings(endpoint: str, tmp_path: Path, **overrides: Any) -> BigQuerySettings:

@@ -136,7 +136,7 @@ export function toTuning(flags: StreamFlags): Partial<BridgeTuning> {
  */
 export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv = process.env): TickWriter | undefined {
   if (flags.bigqueryEnabled !== 'true') return undefined;
-  return bigQueryTickWriter(env, '--bigqueryEnabled true', join(flags.logDir, 'bigquery-ticks.dead-letter.ndjson'));
+  return bigQueryTickWriter(env, '--bigqueryEnabled true', flags.logDir);
 }
 
 /** Processor flags for a processor the engine starts: the local store folder and the lateness. */

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import { ProcessorLog } from '../logs/processorLog.js';
+import { DEFAULT_RETRY } from '../persist/policy.js';
 import type { Logger } from '../logs/logger.js';
 import { VENV_PYTHON } from '../paths.js';
 
@@ -32,8 +33,8 @@ export interface ProcessorLaunch {
 const START_TIMEOUT_MS = 30_000;
 /** SIGTERM, then SIGKILL after this long: a run ends within 5 s of being asked to. */
 const STOP_GRACE_MS = 2_000;
-/** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to 30 s at shutdown. */
-const BIGQUERY_STOP_GRACE_MS = 35_000;
+/** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to its shutdown budget (30 s). */
+const BIGQUERY_STOP_GRACE_MS = DEFAULT_RETRY.closeTimeoutMs + 5_000;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
