@@ -2,7 +2,7 @@
  * The `tickbridge.*` settings, read through a getter so tests need no `vscode`.
  * Names and defaults here match `contributes.configuration` in package.json (a test checks it).
  */
-import type { LogLevel } from '../../core/index.js';
+import { DEFAULT_TIMEFRAMES, type LogLevel } from '../../core/index.js';
 
 export const SOURCES = ['demo', 'live', 'replay', 'file'] as const;
 export type SourceName = (typeof SOURCES)[number];
@@ -30,7 +30,7 @@ export const DEFAULTS = {
   defaultExchange: 'binance',
   defaultSymbol: 'BTCUSDT',
   defaultDataTypes: ['trades', 'book_snapshot_5', 'derivative_ticker', 'liquidations'],
-  timeframes: ['15s', '1m', '5m', '15m'],
+  timeframes: DEFAULT_TIMEFRAMES,
   processorPort: 0,
   logLevel: 'info' as LogLevel,
   bigqueryDataset: 'market_data_streaming'

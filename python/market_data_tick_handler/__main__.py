@@ -28,7 +28,7 @@ from .processor import DEFAULT_LATENESS_US
 from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .streaming_service.backends import EventPublisher
 from .streaming_service.modes.serve_mode import ServeHub
-from .timeframes import ACCEPTED_FORMS, parse_timeframes
+from .timeframes import ACCEPTED_FORMS, DEFAULT_TIMEFRAMES, parse_timeframes
 
 log = logging.getLogger("market_data_tick_handler")
 
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--symbol", default="BTC-USDT",
                         help="default symbol of consumers that name none (engines send their own)")
     parser.add_argument("--exchange", default="binance", help="default exchange of consumers (default: binance)")
-    parser.add_argument("--timeframes", nargs="+", default=["15s", "1m", "5m", "15m"],
+    parser.add_argument("--timeframes", nargs="+", default=list(DEFAULT_TIMEFRAMES),
                         help=f"timeframes of streams whose hello names none; {ACCEPTED_FORMS}")
     parser.add_argument("--no-serve", action="store_true", help="do not accept consumers (no serve hub)")
     parser.add_argument("--no-persist", action="store_true", help="do not persist candles")

@@ -26,6 +26,7 @@ from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
 from .protocol import (PROTOCOL_VERSION, Batch, End, Hello, InvalidMessage, decode_batch_leniently,
                        encode, inbound_decoder)
 from .stats import Stats
+from .timeframes import DEFAULT_TIMEFRAMES
 from .streaming_service.modes.serve_mode import ServeHub
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ OUTBOX_HIGH_WATER = 2000
 
 @dataclass(frozen=True)
 class SessionConfig:
-    default_timeframes: tuple[str, ...] = ("15s", "1m", "5m", "15m")
+    default_timeframes: tuple[str, ...] = DEFAULT_TIMEFRAMES
     partial_interval_ms: int = 250
     close_grace_ms: int = 2000
     lateness_ms: int = DEFAULT_LATENESS_US // 1000

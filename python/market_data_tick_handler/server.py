@@ -27,6 +27,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from .connection_gate import ConnectionGate
+from .contract import limits
 from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
                              processor_for, store_failed_stop, token_matches)
 from .persist.local_store import LocalStore
@@ -37,7 +38,7 @@ from .streaming_service.modes.serve_mode import Consumer, ServeHub
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_FRAME_BYTES: int = limits()["frame_max_bytes"]
 EXAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 WRITER_HANDOVER_S = 1.0
 """How long a hello for a stream with a connected engine waits for that engine to go."""
@@ -52,7 +53,7 @@ class ServerConfig:
     session: SessionConfig = field(default_factory=SessionConfig)
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     first_frame_timeout_s: float = 30.0
-    stats_interval_s: float = 1.0
+    stats_interval_s: float = limits()["rate"]["sample_interval_ms"] / 1000
     max_connections: int = 512
 
 

@@ -1,8 +1,8 @@
 import type { Playback } from './playback.js';
 import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
+import type { SourceKind } from '../contract/vocabulary.js';
 
-export type SourceKind = 'live' | 'replay' | 'file' | 'demo' | 'csv';
-export const SOURCE_KINDS: readonly SourceKind[] = ['live', 'replay', 'file', 'demo', 'csv'];
+export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
 
 export interface SourceSpec {
   source: SourceKind;

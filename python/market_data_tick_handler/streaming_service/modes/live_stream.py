@@ -45,7 +45,6 @@ import asyncio
 import logging
 import os
 import queue
-import re
 import threading
 from datetime import timedelta
 from typing import Any, AsyncIterator, Iterator, Literal
@@ -55,11 +54,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from ...protocol import PROTOCOL_VERSION, Subscribe, encode
+from ...timeframes import is_time_bar
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "ws://localhost:8765"
-_TIME_BARS = re.compile(r"[1-9][0-9]*[smhdw]")
 _SYMBOL_SEPARATORS = str.maketrans("", "", "-_/")
 
 
@@ -229,7 +228,7 @@ class LiveFeatureStream:
             return False  # already yielded (closed), or an update of a bar already closed
         # Time bars follow each other end to start; a later start means bars are missing.
         # (Bars of N trades, e.g. `500t`, end at their last trade: no such rule for them.)
-        candle["after_gap"] = last is not None and start > last[1] and _TIME_BARS.fullmatch(candle["timeframe"]) is not None
+        candle["after_gap"] = last is not None and start > last[1] and is_time_bar(candle["timeframe"])
         if candle["closed"] or candle["final"]:
             self._last_closed[key] = (start, candle["end"])
         return True
