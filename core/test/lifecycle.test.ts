@@ -103,7 +103,7 @@ test('without the processor environment: one line saying to run setup, exit 2', 
 
 test('a processor that refuses the hello (wrong token) fails the stream at once with its message, exit 1', { timeout: 60_000 }, async (t) => {
   const logDir = tmp('refused');
-  const processor = spawn(VENV_PYTHON, ['-m', 'market_data_tick_handler', '--host', '127.0.0.1', '--port', '0', '--log-dir', logDir, '--no-persist'], {
+  const processor = spawn(VENV_PYTHON, ['-m', 'market_data_tick_handler', '--host', '127.0.0.1', '--port', '0', '--logDir', logDir, '--noPersist'], {
     env: { ...process.env, TICKBRIDGE_TOKEN: 'the-right-token' },
     stdio: ['ignore', 'pipe', 'pipe']
   });

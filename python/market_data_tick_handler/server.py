@@ -79,7 +79,7 @@ class _CappedProtocol(ServerProtocol):
     def fail(self, code: CloseCode | int, reason: str = "") -> None:
         if code == CloseCode.MESSAGE_TOO_BIG and self.state is State.OPEN:
             self.send_text(encode(error_frame(
-                "too_big", f"{reason}: closing (send smaller batches or raise --max-frame-bytes)")))
+                "too_big", f"{reason}: closing (send smaller batches or raise --maxFrameBytes)")))
         super().fail(code, reason)
 
 
@@ -335,7 +335,7 @@ class ProcessorServer:
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:
         if self.hub is None or not self.hub.serving:
-            await self._refuse(ws, "bad_frame", "serve mode is disabled (--no-serve): no consumers", 1008)
+            await self._refuse(ws, "bad_frame", "serve mode is disabled (--noServe): no consumers", 1008)
             return
         if sub.v != PROTOCOL_VERSION:
             await self._refuse(ws, "bad_frame", f"unsupported protocol version {sub.v}", 1002)

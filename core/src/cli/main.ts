@@ -93,7 +93,7 @@ function buildProgram(): Command {
 
   program
     .command('server')
-    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --no-serve --no-persist)')
+    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --noServe --noPersist ...; --help lists them)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

@@ -167,7 +167,7 @@ export function tickWriterFromFlags(flags: StreamFlags, env: NodeJS.ProcessEnv =
 
 /** Processor flags for a processor the engine starts: the local store folder and the lateness. */
 export function processorArgs(flags: StreamFlags): string[] {
-  return ['--store-dir', flags.storeDir, '--lateness-ms', flags.latenessMs];
+  return ['--storeDir', flags.storeDir, '--latenessMs', flags.latenessMs];
 }
 
 /** Processor environment: Redis by REDIS_URL, never on the command line (it may hold a password). */

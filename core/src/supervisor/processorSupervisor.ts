@@ -2,7 +2,7 @@
  * Runs the Python processor: starts it from the venv, waits until it listens and answers
  * /health, restarts it with backoff when it dies, and stops it (no orphans) on exit.
  *
- * The child keeps stdin as a pipe and is started with --exit-on-stdin-eof: if this process
+ * The child keeps stdin as a pipe and is started with --exitOnStdinEof: if this process
  * dies without cleaning up (even kill -9), the pipe closes and the processor exits by itself.
  * It runs in its own process group, so a terminal's Ctrl-C reaches only the engine, which then
  * stops it (a processor that died on the user's Ctrl-C would be "restarted").
@@ -24,7 +24,7 @@ export interface ProcessorLaunch {
   /** 0 picks a free port on the first start; restarts keep the port. */
   port: number;
   logDir: string;
-  /** Extra processor flags (e.g. --no-serve). */
+  /** Extra processor flags (e.g. --noServe). */
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -125,9 +125,9 @@ export class ProcessorSupervisor {
       this.launch.host,
       '--port',
       String(this.port),
-      '--log-dir',
+      '--logDir',
       this.launch.logDir,
-      '--exit-on-stdin-eof',
+      '--exitOnStdinEof',
       ...(this.launch.args ?? [])
     ];
     const child = spawn(python, args, {
