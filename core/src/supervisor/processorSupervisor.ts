@@ -34,12 +34,15 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 /** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to 30 s at shutdown. */
 const BIGQUERY_STOP_GRACE_MS = 35_000;
+/** A dead processor is restarted after this delay, doubled after each failed start up to the cap. */
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 10_000;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
   private port: number;
   private stopping = false;
-  private restartDelayMs = 250;
+  private restartDelayMs = RESTART_FIRST_DELAY_MS;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastStderr: string[] = [];
 
@@ -166,7 +169,7 @@ export class ProcessorSupervisor {
         waitForHealth(this.launch.host, port).then(
           () => {
             clearTimeout(timeout);
-            this.restartDelayMs = 250;
+            this.restartDelayMs = RESTART_FIRST_DELAY_MS;
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
@@ -182,8 +185,7 @@ export class ProcessorSupervisor {
         }
         if (this.stopping) return;
         this.restarts++;
-        const delay = this.restartDelayMs;
-        this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+        const delay = this.nextRestartDelay();
         this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
         this.setStatus('restarting', `processor died (${signal ?? `code ${code}`})`);
         this.restartTimer = setTimeout(() => this.respawn(python), delay);
@@ -201,9 +203,15 @@ export class ProcessorSupervisor {
     this.spawnOnce(python).catch((error: Error) => {
       this.logger.error(`Python processor restart failed: ${error.message}`);
       if (this.stopping) return;
-      this.restartTimer = setTimeout(() => this.respawn(python), this.restartDelayMs);
-      this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+      this.restartTimer = setTimeout(() => this.respawn(python), this.nextRestartDelay());
     });
+  }
+
+  /** The delay before the next restart; the one after it is twice as long, up to the cap. */
+  private nextRestartDelay(): number {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+    return delay;
   }
 }
 
