@@ -255,13 +255,8 @@ class Subscribed(_Frame, tag="subscribed"):
     streams: list[StreamSummary]
 
 
-OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
 AnyFrame = Union[Hello, Batch, Subscribe, Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
 
-ERROR_CODES = frozenset(
-    ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "stream_taken", "too_big",
-     "store_failed", "internal")
-)
 
 # ---- codecs --------------------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ export interface SourceSpec {
   file?: string;
   /**
    * live, `binance` and `binance-futures` only: the base URL (`http://host:port`) of a
-   * Binance-compatible exchange speaking the demo exchange's paths (e.g. `node
-   * dist/core/src/sources/demo/main.js`) instead of the real one. Only this stream is routed there.
+   * Binance-compatible exchange speaking the demo exchange's paths (e.g. one started with
+   * `startDemoExchange`) instead of the real one. Only this stream is routed there.
    */
   exchangeUrl?: string;
   /** live and demo: write the raw messages received to this capture file (see record.ts). */

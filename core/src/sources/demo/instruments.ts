@@ -69,7 +69,3 @@ export function findInstrument(exchange: DemoExchangeId, symbol: string): Instru
   const upper = symbol.toUpperCase();
   return SPECS.find((s) => s.exchange === exchange && s.symbol === upper);
 }
-
-export function isDemoExchange(value: string): value is DemoExchangeId {
-  return (DEMO_EXCHANGES as readonly string[]).includes(value);
-}
