@@ -1,5 +1,5 @@
 /**
- * The stream and source flags shared by `stream`, `start`, `run` (and later `tui`), with the
+ * The stream and source flags shared by `stream`, `start`, `run` and `tui`, with the
  * seed's names and defaults, turned into an engine StreamRequest.
  */
 import { Command, Option } from 'commander';
