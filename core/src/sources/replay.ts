@@ -3,6 +3,7 @@ import { replayNormalized } from 'tardis-dev';
 import type { Exchange, MapperFactory } from 'tardis-dev';
 import { formatDateToPath, getFilters, optimizeFilters, sha256 } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
+import type { NormalizedFeed } from './types.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -68,10 +69,7 @@ export function allSlicesCached(feedDir: string, range: ReplayRange, maxMinutes 
   return true;
 }
 
-export interface ReplayOptions {
-  readonly exchange: string;
-  readonly symbols: string[];
-  readonly normalizers: readonly MapperFactory<any, any>[];
+export interface ReplayOptions extends NormalizedFeed {
   readonly range: ReplayRange;
   readonly cacheDir: string;
   readonly apiKey: string | undefined;

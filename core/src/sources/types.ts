@@ -1,8 +1,15 @@
 import type { Playback } from './playback.js';
-import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
+import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, MapperFactory, Trade } from 'tardis-dev';
 import type { SourceKind } from '../contract/vocabulary.js';
 
 export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
+
+/** What tardis-dev normalizes: these symbols (native ids) of one exchange, through these mappers. */
+export interface NormalizedFeed {
+  readonly exchange: string;
+  readonly symbols: string[];
+  readonly normalizers: readonly MapperFactory<any, any>[];
+}
 
 export interface SourceSpec {
   source: SourceKind;
