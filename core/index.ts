@@ -6,7 +6,7 @@ export type { EngineEvent, EngineStats, StreamInfo, StreamRequest, StreamStatus 
 export type { HealthWarning, StreamHealth } from './src/engine/health.js';
 export { PLAYBACK_SPEEDS, nextSpeed, type PlaybackControl } from './src/engine/playback.js';
 export type { PlaybackState } from './src/sources/index.js';
-export { isActive } from './src/contract/vocabulary.js';
+export { isActive, type SourceKind } from './src/contract/vocabulary.js';
 export { fieldProblem, validateRequest, type RequestField } from './src/engine/validate.js';
 export { DEFAULT_TIMEFRAMES, timeframeSeconds } from './src/engine/timeframes.js';
 export type { Candle, FeatureName, ProcessorStats, StreamMode } from './src/bridge/protocol.js';
