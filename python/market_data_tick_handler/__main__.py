@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .engine_session import SessionConfig
 from .logging_setup import LOG_FILE_NAME, EngineLogForwarder, setup_logging
@@ -35,37 +35,36 @@ from .timeframes import ACCEPTED_FORMS, DEFAULT_TIMEFRAMES, parse_timeframes
 log = logging.getLogger("market_data_tick_handler")
 
 
-class _HelpWithoutAliases(argparse.HelpFormatter):
-    """Lists each flag by its camelCase name only: the kebab-case spellings of earlier versions
-    (``--store-dir``, ``--no-persist``) are still accepted, but not shown."""
-
-    def _format_action_invocation(self, action: argparse.Action) -> str:
-        shown = [flag for flag in action.option_strings if flag not in KEBAB_ALIASES]
-        if shown == action.option_strings:
-            return super()._format_action_invocation(action)
-        if action.nargs == 0:
-            return ", ".join(shown)
-        metavar = self._format_args(action, self._get_default_metavar_for_optional(action))
-        return ", ".join(f"{flag} {metavar}" for flag in shown)
-
-
-KEBAB_ALIASES: dict[str, str] = {}
-"""Hidden kebab-case spelling -> its camelCase flag (filled by ``_flag``)."""
-
-
 def _flag(parser: argparse.ArgumentParser, camel: str, kebab: str, **kwargs: Any) -> None:
-    """Adds ``camel`` (the documented name) with ``kebab`` as a hidden alias."""
-    KEBAB_ALIASES[kebab] = camel
-    parser.add_argument(camel, kebab, **kwargs)
+    """Adds ``camel`` (the documented name) and ``kebab``, the spelling of earlier versions, as a
+    hidden alias: same destination and parsing, left out of --help and of error messages."""
+    parser.add_argument(camel, **kwargs)
+    alias = {key: value for key, value in kwargs.items() if key not in ("help", "default")}
+    parser.add_argument(kebab, **alias, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= ``minimum`` (checked as the flag is read)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return whole_number
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="market_data_tick_handler", formatter_class=_HelpWithoutAliases,
+        prog="market_data_tick_handler",
         description="Tickbridge processor: builds candles and features from the engine's market "
                     "data and serves them to consumers over WebSocket.")
     parser.add_argument("--host", default="localhost", help="interface to listen on (default: localhost)")
-    parser.add_argument("--port", type=int, default=8765,
+    parser.add_argument("--port", type=_at_least(0), default=8765,
                         help="port (default: 8765; 0 picks a free one, printed on the listening line)")
     parser.add_argument("--symbol", default="BTC-USDT",
                         help="default symbol of consumers that name none (engines send their own)")
@@ -86,20 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(parser, "--logDir", "--log-dir", dest="log_dir", type=Path,
           default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
           help=f"folder of {LOG_FILE_NAME} (default: $TICKBRIDGE_LOG_DIR or ./logs)")
-    _flag(parser, "--maxFrameBytes", "--max-frame-bytes", dest="max_frame_bytes", type=int,
+    _flag(parser, "--maxFrameBytes", "--max-frame-bytes", dest="max_frame_bytes", type=_at_least(1),
           default=DEFAULT_MAX_FRAME_BYTES,
           help="largest accepted frame; a larger one closes the connection with 1009")
-    parser.add_argument("--history", type=int, default=1000,
+    parser.add_argument("--history", type=_at_least(0), default=1000,
                         help="closed candles kept per exchange, symbol and timeframe for new consumers")
-    _flag(parser, "--partialIntervalMs", "--partial-interval-ms", dest="partial_interval_ms", type=int,
+    _flag(parser, "--partialIntervalMs", "--partial-interval-ms", dest="partial_interval_ms", type=_at_least(1),
           default=250, help="at most one update of an open bar per symbol and timeframe per interval")
-    _flag(parser, "--closeGraceMs", "--close-grace-ms", dest="close_grace_ms", type=int, default=2000,
+    _flag(parser, "--closeGraceMs", "--close-grace-ms", dest="close_grace_ms", type=_at_least(0), default=2000,
           help="live streams: a bar closes on the wall clock this long after its end")
-    _flag(parser, "--latenessMs", "--lateness-ms", dest="lateness_ms", type=int,
+    _flag(parser, "--latenessMs", "--lateness-ms", dest="lateness_ms", type=_at_least(0),
           default=DEFAULT_LATENESS_US // 1000,
           help="a symbol's bar closes once a message of that symbol is this much newer "
                "than its end; older messages for it are late (counted, dropped)")
-    _flag(parser, "--maxConnections", "--max-connections", dest="max_connections", type=int, default=512,
+    _flag(parser, "--maxConnections", "--max-connections", dest="max_connections", type=_at_least(1), default=512,
           help="concurrent connections served; more are dropped (logged once per burst)")
     _flag(parser, "--storeRetryS", "--store-retry-s", dest="store_retry_s", type=float, default=30.0,
           help="a local store that cannot be written is retried this long (candles are "
@@ -109,22 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _flag_name(dest: str) -> str:
-    """The documented flag of ``dest`` (``max_frame_bytes`` -> ``--maxFrameBytes``)."""
-    return KEBAB_ALIASES.get(f"--{dest.replace('_', '-')}", f"--{dest}")
-
-
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     try:
         parse_timeframes(args.timeframes)
     except ValueError as exc:
         parser.error(str(exc))
-    for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
-        if getattr(args, name) < 1:
-            parser.error(f"{_flag_name(name)} must be >= 1")
-    for name in ("history", "close_grace_ms", "lateness_ms", "port"):
-        if getattr(args, name) < 0:
-            parser.error(f"{_flag_name(name)} must be >= 0")
     if not is_loopback(args.host):
         problem = token_weakness(os.environ.get("TICKBRIDGE_TOKEN"))
         if problem is not None:

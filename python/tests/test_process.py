@@ -95,3 +95,15 @@ def test_flags_are_camel_case_and_the_old_kebab_spellings_still_work_unlisted():
     help_text = parser.format_help()
     assert "--storeDir" in help_text and "--exitOnStdinEof" in help_text
     assert re.search(r"--[a-z]+-[a-z]", help_text) is None, "no kebab-case flag in --help"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--maxFrameBytes", "0"], "argument --maxFrameBytes: must be >= 1, got 0"),
+    (["--port", "-1"], "argument --port: must be >= 0, got -1"),
+    (["--latenessMs", "soon"], "argument --latenessMs: expected a whole number, got 'soon'"),
+    (["--lateness-ms", "-5"], "argument --lateness-ms: must be >= 0, got -5"),
+])
+def test_a_value_out_of_range_is_refused_as_the_flag_is_read(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
