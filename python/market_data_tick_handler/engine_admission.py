@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from .persist.local_store import Run
 from .processor import DEFAULT_LATENESS_US, StreamProcessor
 from .protocol import PROTOCOL_VERSION, Hello
+from .timeframes import DEFAULT_TIMEFRAMES
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    default_timeframes: tuple[str, ...] = ("15s", "1m", "5m", "15m")
+    default_timeframes: tuple[str, ...] = DEFAULT_TIMEFRAMES
     partial_interval_ms: int = 250
     close_grace_ms: int = 2000
     lateness_ms: int = DEFAULT_LATENESS_US // 1000

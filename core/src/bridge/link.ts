@@ -3,6 +3,7 @@
  * reconnection with resume (docs/protocol.md, "Delivery guarantees").
  */
 import WebSocket from 'ws';
+import { FRAME_MAX_BYTES } from '../contract/limits.js';
 import { Outbox } from './outbox.js';
 import { END_MESSAGE } from './encode.js';
 import { linkCandle, linkPush, type LinkCandleEvent, type LinkPushEvent } from './diagnostics.js';
@@ -157,7 +158,7 @@ export class BridgeLink {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: FRAME_MAX_BYTES });
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => {
@@ -219,6 +220,11 @@ export class BridgeLink {
     }
     switch (frame.type) {
       case 'welcome':
+        if (frame.v !== PROTOCOL_VERSION) {
+          // as the processor refuses a hello of another version (bad_hello, close 1002)
+          this.refuse(`the processor at ${this.url} speaks protocol v${frame.v}; this engine speaks v${PROTOCOL_VERSION}: install the same version of both`);
+          return;
+        }
         if (this.reconnectAttempt > 0) this.reconnects++;
         this.reconnectAttempt = 0;
         this.welcomed = true;

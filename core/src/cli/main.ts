@@ -19,7 +19,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     logDir: flags.logDir,
     logLevel: flags.logLevel,
     tuning: toTuning(flags),
-    stallAfterMs: parseDuration(flags.stallAfter, '--stallAfter'),
+    stallAfterMs: flags.stallAfter,
     token: process.env.TICKBRIDGE_TOKEN ?? null,
     tickWriter: tickWriterFromFlags(flags),
     warmup: warmupOptions(flags.warmup, flags.storeDir)
@@ -57,11 +57,11 @@ function buildProgram(): Command {
 
   addStreamFlags(program.command('run').description('headless: start both and write one JSON event per line to stdout (docs/events.md)'))
     .option('--json', 'one JSON event per line (the scripting interface)', false)
-    .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves')
+    .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves', (value: string) => parseDuration(value))
     .option('--closed-only', 'print only closed (and final) candles', false)
-    .action(async (flags: StreamFlags & { json: boolean; duration?: string; closedOnly: boolean }, command: Command) => {
+    .action(async (flags: StreamFlags & { json: boolean; duration?: number; closedOnly: boolean }, command: Command) => {
       const request = toStreamRequest(flags);
-      const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+      const durationMs = flags.duration;
       // Headless runs get a private processor on a free port unless a URL is given.
       const explicitUrl = command.getOptionValueSource('pythonWebSocketUrl') !== 'default';
       const address = explicitUrl ? processorAddress(flags.pythonWebSocketUrl) : { host: '127.0.0.1', port: 0 };
@@ -93,7 +93,7 @@ function buildProgram(): Command {
 
   program
     .command('server')
-    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --no-serve --no-persist)')
+    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --noServe --noPersist ...; --help lists them)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

@@ -2,7 +2,7 @@
  * Runs the Python processor: starts it from the venv, waits until it listens and answers
  * /health, restarts it with backoff when it dies, and stops it (no orphans) on exit.
  *
- * The child keeps stdin as a pipe and is started with --exit-on-stdin-eof: if this process
+ * The child keeps stdin as a pipe and is started with --exitOnStdinEof: if this process
  * dies without cleaning up (even kill -9), the pipe closes and the processor exits by itself.
  * It runs in its own process group, so a terminal's Ctrl-C reaches only the engine, which then
  * stops it (a processor that died on the user's Ctrl-C would be "restarted").
@@ -25,7 +25,7 @@ export interface ProcessorLaunch {
   /** 0 picks a free port on the first start; restarts keep the port. */
   port: number;
   logDir: string;
-  /** Extra processor flags (e.g. --no-serve). */
+  /** Extra processor flags (e.g. --noServe). */
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -35,12 +35,15 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 /** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to its shutdown budget (30 s). */
 const BIGQUERY_STOP_GRACE_MS = DEFAULT_RETRY.closeTimeoutMs + 5_000;
+/** A dead processor is restarted after this delay, doubled after each failed start up to the cap. */
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 10_000;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
   private port: number;
   private stopping = false;
-  private restartDelayMs = 250;
+  private restartDelayMs = RESTART_FIRST_DELAY_MS;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastStderr: string[] = [];
 
@@ -126,9 +129,9 @@ export class ProcessorSupervisor {
       this.launch.host,
       '--port',
       String(this.port),
-      '--log-dir',
+      '--logDir',
       this.launch.logDir,
-      '--exit-on-stdin-eof',
+      '--exitOnStdinEof',
       ...(this.launch.args ?? [])
     ];
     const child = spawn(python, args, {
@@ -167,7 +170,7 @@ export class ProcessorSupervisor {
         waitForHealth(this.launch.host, port).then(
           () => {
             clearTimeout(timeout);
-            this.restartDelayMs = 250;
+            this.restartDelayMs = RESTART_FIRST_DELAY_MS;
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
@@ -183,8 +186,7 @@ export class ProcessorSupervisor {
         }
         if (this.stopping) return;
         this.restarts++;
-        const delay = this.restartDelayMs;
-        this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+        const delay = this.nextRestartDelay();
         this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
         this.setStatus('restarting', `processor died (${signal ?? `code ${code}`})`);
         this.restartTimer = setTimeout(() => this.respawn(python), delay);
@@ -202,9 +204,15 @@ export class ProcessorSupervisor {
     this.spawnOnce(python).catch((error: unknown) => {
       this.logger.error(`Python processor restart failed: ${(error as Error).message}`);
       if (this.stopping) return;
-      this.restartTimer = setTimeout(() => this.respawn(python), this.restartDelayMs);
-      this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+      this.restartTimer = setTimeout(() => this.respawn(python), this.nextRestartDelay());
     });
+  }
+
+  /** The delay before the next restart; the one after it is twice as long, up to the cap. */
+  private nextRestartDelay(): number {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+    return delay;
   }
 }
 

@@ -1,5 +1,5 @@
 """Closed candles from Redis (the capped streams ``tickbridge:{exchange}:{symbol}:{timeframe}``
-that every processor started with ``--redis-url`` appends to), as the same typed table as the
+that every processor started with ``--redisUrl`` appends to), as the same typed table as the
 local store: several engines on several machines publishing into one Redis are read together.
 
 Redis entries carry no source and no run (``source`` and ``run_id`` are null), so a source or

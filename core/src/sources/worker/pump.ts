@@ -63,19 +63,8 @@ export class StreamPump {
 
   /** Applies a replay control (checked by the engine before it was sent) to the source's Playback. */
   private control(command: PlaybackCommand): void {
-    const playback = this.source?.playback;
-    if (playback === undefined) return;
     try {
-      switch (command.action) {
-        case 'pause':
-          return playback.pause();
-        case 'resume':
-          return playback.resume();
-        case 'speed':
-          return playback.setSpeed(command.speed);
-        case 'step':
-          return playback.stepBar(command.barMs, command.pastEndMs);
-      }
+      this.source?.playback?.apply(command);
     } catch (error) {
       this.post({ type: 'warn', message: error instanceof Error ? error.message : String(error) });
     }

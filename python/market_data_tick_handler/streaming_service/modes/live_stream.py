@@ -47,7 +47,6 @@ import asyncio
 import logging
 import os
 import queue
-import re
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from contextlib import aclosing
@@ -61,11 +60,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from ...candle_resend import ResendFilter
 from ...protocol import PROTOCOL_VERSION, Subscribe, encode
 from ...symbol_key import normalize_symbol
+from ...timeframes import is_time_bar
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "ws://localhost:8765"
-_TIME_BARS = re.compile(r"[1-9][0-9]*[smhdw]")
 
 __all__ = ["LiveFeatureStream", "LiveFeatureStreamError", "describe_streams", "normalize_symbol"]
 
@@ -232,8 +231,6 @@ class LiveFeatureStream:
             return False
         # Time bars follow each other end to start; a later start means bars are missing.
         # (Bars of N trades, e.g. `500t`, end at their last trade: no such rule for them.)
-        candle["after_gap"] = last is not None and candle["start"] > last[1] \
-            and _TIME_BARS.fullmatch(candle["timeframe"]) is not None
         return True
 
     async def _warm_then(self, live: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:

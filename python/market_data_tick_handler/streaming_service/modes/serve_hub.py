@@ -125,7 +125,7 @@ class ServeHub:
         self.history = history
         self.queue_limit = queue_limit
         self.publishers = list(publishers)
-        self.serving = serving  # False (--no-serve): only the publishers get events
+        self.serving = serving  # False (--noServe): only the publishers get events
         self._recent: dict[tuple[str, str, str], deque[tuple[dict[str, Any], bytes]]] = {}
         self._consumers: list[Consumer] = []
         self._symbol_keys: dict[str, str] = {}
