@@ -108,6 +108,10 @@ const COUNTED = /@(trade|bookTicker|ticker|forceOrder|markPrice@1s|depth@0ms)$/;
 test('feed: the message rate is as configured, and the sequence does not depend on timer ticks', () => {
   for (const exchange of DEMO_EXCHANGES) {
     const counted = (out: Published[]) => out.filter((m) => COUNTED.test(m.stream) || (exchange === 'binance' && m.stream.endsWith('@depth@100ms')));
+    for (const mps of [1000, 10_000]) {
+      const rate = counted(drive(exchange, 5, mps, 1, 3)).length / 3;
+      assert.ok(Math.abs(rate - mps) < mps * 0.03, `${exchange}: ${rate} msgs/s for ${mps} configured`);
+    }
     const fine = drive(exchange, 5, 500, 5, 10);
     const rate = counted(fine).length / 10;
     assert.ok(Math.abs(rate - 500) < 15, `${exchange}: ${rate} msgs/s`);

@@ -61,7 +61,7 @@ test('speed values', () => {
   }
 });
 
-test('a file slice spanning T s of local time takes about T/N at speed N', needsData, async () => {
+test('a file slice spanning T s of local time takes at least T/N at speed N; max is not paced', needsData, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tickbridge-pacing-'));
   try {
     const lines: string[] = [];
@@ -93,8 +93,9 @@ test('a file slice spanning T s of local time takes about T/N at speed N', needs
     assert.ok(paced.span > 3_000, `slice spans ${paced.span} ms`);
     const expected = paced.span / 10;
     assert.ok(paced.elapsed >= expected - MIN_SLEEP_MS - 2, `speed 10 took ${paced.elapsed.toFixed(0)} ms, expected ≈ ${expected} ms`);
-    assert.ok(paced.elapsed <= expected + 400, `speed 10 took ${paced.elapsed.toFixed(0)} ms, expected ≈ ${expected} ms`);
-    assert.ok(fast.elapsed < expected / 2, `max took ${fast.elapsed.toFixed(0)} ms`);
+    // How close to T/N it lands depends on the machine's load: the pacer's own timing is pinned
+    // with a fake clock above; here, max is not paced at all.
+    assert.ok(fast.elapsed < paced.elapsed, `max took ${fast.elapsed.toFixed(0)} ms, speed 10 ${paced.elapsed.toFixed(0)} ms`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

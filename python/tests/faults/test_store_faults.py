@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from helpers import S, T0, EnginePeer, trade
+from market_data_tick_handler.timeframes import iso_utc
 
 SECRET = "0c5e7d9a1f3b2468ace0bd13579f2e4c"
 
@@ -60,9 +61,13 @@ async def stream_until_refused(engine: EnginePeer, batches: int, size: int) -> d
 
 
 def acked_candles(engine: EnginePeer) -> list[str]:
-    """Starts of the closed candles the engine received before the last ack it got."""
-    last_ack = max(i for i, f in enumerate(engine.frames) if f["type"] == "ack")
-    return [f["start"] for f in engine.frames[:last_ack] if f["type"] == "candle" and f["closed"]]
+    """Starts of the closed candles the last ack covers. Trade k (seq k + 1) is alone in its 1 s
+    bar, which the next trade (seq k + 2) closes: an ack of seq n covers bars 0 … n - 2. (Candles
+    received before an ack are not all covered by it: the processor goes on with later batches
+    while a commit runs, so their candles can reach the engine before the earlier ack.)"""
+    last_ack = max(f["seq"] for f in engine.frames if f["type"] == "ack")
+    covered = {iso_utc(T0 + k * S) for k in range(last_ack - 1)}
+    return [f["start"] for f in engine.frames if f["type"] == "candle" and f["closed"] and f["start"] in covered]
 
 
 async def test_a_full_disk_stops_acks_then_fails_the_stream_and_counts_every_row(tmp_path):
