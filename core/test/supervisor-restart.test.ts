@@ -32,7 +32,9 @@ test('a processor that died is restarted; starts that fail are retried with grow
   chmodSync(python, 0o755);
   const logger = new Logger(undefined);
   const errors: string[] = [];
-  logger.subscribe((entry) => void (entry.level === 'error' && errors.push(entry.message)));
+  logger.subscribe((entry) => {
+    if (entry.level === 'error') errors.push(entry.message);
+  });
   const statuses: ProcessorStatus[] = [];
   const supervisor = new ProcessorSupervisor({ python, host: '127.0.0.1', port: 0, logDir: dir, env: { STARTS: starts } }, logger, (status) => void statuses.push(status));
   t.after(() => supervisor.stop());

@@ -239,6 +239,6 @@ async function waitForHealth(host: string, port: number): Promise<void> {
       { retries: 99, factor: 1, minTimeout: 100, randomize: false }
     );
   } catch (error) {
-    throw new Error(`Python processor /health did not answer on port ${port} (${(error as Error).message})`);
+    throw new Error(`Python processor /health did not answer on port ${port} (${(error as Error).message})`, { cause: error });
   }
 }
