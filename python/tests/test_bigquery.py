@@ -191,7 +191,7 @@ async def test_processor_persists_closed_candles_to_bigquery(fake: tuple[FakeBig
     assert [r["json"]["start"] for r in rows(bq)] == ["2024-08-08T00:01:00.000Z", "2024-08-08T00:03:00.000Z"]
 
 
-CLI = Path(__file__).resolve().parents[2] / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = Path(__file__).resolve().parents[2] / "dist" / "cli" / "main.js"
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from helpers import T0, S, book, trade
 from market_data_tick_handler import protocol
 from market_data_tick_handler.__main__ import build_parser
 from market_data_tick_handler.contract import bar_specs, limits, vocabulary
-from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.logging_setup import setup_logging
 from market_data_tick_handler.processor import StreamProcessor
 from market_data_tick_handler.server import ServerConfig

@@ -236,7 +236,7 @@ async def test_ticks_from_the_real_engine(start_server, tmp_path):
     import sys
     from pathlib import Path
 
-    cli = Path(__file__).resolve().parents[2] / "dist" / "core" / "src" / "cli" / "main.js"
+    cli = Path(__file__).resolve().parents[2] / "dist" / "cli" / "main.js"
     if shutil.which("node") is None or not cli.exists():
         pytest.skip("the TypeScript build (dist/) or node is missing: run `npm run setup`")
     server = await start_server()

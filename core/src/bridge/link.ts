@@ -2,6 +2,7 @@
  * One stream's connection to the processor: batches, acknowledgements, back-pressure and
  * reconnection with resume (docs/protocol.md, "Delivery guarantees").
  */
+import pRetry from 'p-retry';
 import WebSocket from 'ws';
 import { FRAME_MAX_BYTES } from '../contract/limits.js';
 import { Outbox } from './outbox.js';
@@ -70,8 +71,12 @@ export class BridgeLink {
   private welcomed = false;
   private state: ProcessorState | null = null;
   private flushScheduled = false;
-  private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Ends the attempts to connect (closed or refused). */
+  private readonly stopConnecting = new AbortController();
+  /** Settles the connection attempt in progress: welcomed, or lost before that. */
+  private attempt: { welcomed: () => void; lost: (error: Error) => void } | undefined;
+  /** The connection failed or was lost since the last welcome: the next welcome is a reconnect. */
+  private down = false;
   private closed = false;
   private windowWaiters: (() => void)[] = [];
   private finishWaiter: { seq: number; resolve: () => void } | undefined;
@@ -93,7 +98,7 @@ export class BridgeLink {
     private readonly token: string | null = null
   ) {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
-    this.connect();
+    this.establish();
   }
 
   get status(): LinkStatus {
@@ -144,7 +149,8 @@ export class BridgeLink {
 
   private shutDown(): void {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.stopConnecting.abort();
+    this.attempt?.lost(new Error('link closed'));
     this.ws?.close(1000, 'stream stopped');
     this.ws = undefined;
     for (const wake of this.windowWaiters.splice(0)) wake();
@@ -197,17 +203,42 @@ export class BridgeLink {
       }
       const cause = this.lastSocketError || `connection closed (${code}${text ? ` ${text}` : ''})`;
       this.lastSocketError = '';
-      this.scheduleReconnect(`processor at ${this.url} unreachable: ${cause}`);
+      const lost = new Error(`processor at ${this.url} unreachable: ${cause}`);
+      if (!this.welcomed) {
+        this.attempt?.lost(lost);
+        return;
+      }
+      this.setDown(lost); // an established connection: connect again
+      this.establish();
     });
   }
 
-  private scheduleReconnect(why: string): void {
-    // Exponential backoff with jitter, so many streams do not reconnect in lockstep.
-    const ceiling = Math.min(this.tuning.reconnectMaxMs, this.tuning.reconnectInitialMs * 2 ** this.reconnectAttempt);
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    this.reconnectAttempt++;
-    this.setStatus('reconnecting', `${why}; reconnecting`);
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  /**
+   * Connects until the processor welcomes the link, again after each failed attempt with
+   * exponential backoff and jitter (half to all of each step, so many streams do not reconnect in
+   * lockstep), until the link is closed or refused.
+   */
+  private establish(): void {
+    const attempt = () =>
+      new Promise<void>((welcomed, lost) => {
+        this.attempt = { welcomed, lost };
+        this.connect();
+      });
+    pRetry(attempt, {
+      retries: Infinity,
+      factor: 2,
+      minTimeout: this.tuning.reconnectInitialMs / 2,
+      maxTimeout: this.tuning.reconnectMaxMs,
+      randomize: true,
+      signal: this.stopConnecting.signal,
+      onFailedAttempt: ({ error }) => this.setDown(error)
+    }).catch(() => {}); // closed or refused: no more attempts
+  }
+
+  private setDown(why: Error): void {
+    if (this.closed) return;
+    this.down = true;
+    this.setStatus('reconnecting', `${why.message}; reconnecting`);
   }
 
   private onFrame(text: string): void {
@@ -225,9 +256,11 @@ export class BridgeLink {
           this.refuse(`the processor at ${this.url} speaks protocol v${frame.v}; this engine speaks v${PROTOCOL_VERSION}: install the same version of both`);
           return;
         }
-        if (this.reconnectAttempt > 0) this.reconnects++;
-        this.reconnectAttempt = 0;
+        if (this.down) this.reconnects++;
+        this.down = false;
         this.welcomed = true;
+        this.attempt?.welcomed();
+        this.attempt = undefined;
         this.outbox.rewind();
         this.setStatus('connected', `resumed after message ${this.outbox.lastAcked}`);
         this.flush();

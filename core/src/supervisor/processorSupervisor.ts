@@ -10,6 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { UsageError } from '../errors.js';
 import { ProcessorLog } from '../logs/processorLog.js';
 import { DEFAULT_RETRY } from '../persist/policy.js';
@@ -35,16 +37,17 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 /** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to its shutdown budget (30 s). */
 const BIGQUERY_STOP_GRACE_MS = DEFAULT_RETRY.closeTimeoutMs + 5_000;
-/** A dead processor is restarted after this delay, doubled after each failed start up to the cap. */
-const RESTART_FIRST_DELAY_MS = 250;
-const RESTART_MAX_DELAY_MS = 10_000;
+/** After a death the processor is started again this much later... */
+const RESTART_DELAY_MS = 250;
+/** ...and, while starts fail, again after 500 ms, 1 s, 2 s ... up to 10 s. */
+const RESTART_BACKOFF = { retries: Infinity, factor: 2, minTimeout: 2 * RESTART_DELAY_MS, maxTimeout: 10_000, randomize: false } as const;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
   private port: number;
   private stopping = false;
-  private restartDelayMs = RESTART_FIRST_DELAY_MS;
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** Cancels a pending restart (stop). */
+  private restartAbort = new AbortController();
   private lastStderr: string[] = [];
 
   /** How long a stop waits for the processor: longer while it flushes BigQuery. */
@@ -81,6 +84,7 @@ export class ProcessorSupervisor {
       throw new UsageError(`Python processor environment not found at ${python}: run \`npm run setup\` first`);
     }
     this.stopping = false;
+    this.restartAbort = new AbortController();
     await this.spawnOnce(python);
     return this.url;
   }
@@ -92,7 +96,7 @@ export class ProcessorSupervisor {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.restartTimer);
+    this.restartAbort.abort();
     const child = this.child;
     if (child?.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -170,7 +174,6 @@ export class ProcessorSupervisor {
         waitForHealth(this.launch.host, port).then(
           () => {
             clearTimeout(timeout);
-            this.restartDelayMs = RESTART_FIRST_DELAY_MS;
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
@@ -186,10 +189,9 @@ export class ProcessorSupervisor {
         }
         if (this.stopping) return;
         this.restarts++;
-        const delay = this.nextRestartDelay();
-        this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+        this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${RESTART_DELAY_MS} ms`);
         this.setStatus('restarting', `processor died (${signal ?? `code ${code}`})`);
-        this.restartTimer = setTimeout(() => this.respawn(python), delay);
+        void this.restart(python);
       });
     });
   }
@@ -199,20 +201,20 @@ export class ProcessorSupervisor {
     return { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' };
   }
 
-  private respawn(python: string): void {
-    if (this.stopping) return;
-    this.spawnOnce(python).catch((error: unknown) => {
-      this.logger.error(`Python processor restart failed: ${(error as Error).message}`);
-      if (this.stopping) return;
-      this.restartTimer = setTimeout(() => this.respawn(python), this.nextRestartDelay());
-    });
-  }
-
-  /** The delay before the next restart; the one after it is twice as long, up to the cap. */
-  private nextRestartDelay(): number {
-    const delay = this.restartDelayMs;
-    this.restartDelayMs = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
-    return delay;
+  /** Starts the processor again after a death, with backoff while starts fail, until stopped. */
+  private async restart(python: string): Promise<void> {
+    const signal = this.restartAbort.signal;
+    try {
+      await sleep(RESTART_DELAY_MS, undefined, { signal });
+      await pRetry(() => this.spawnOnce(python), {
+        ...RESTART_BACKOFF,
+        signal,
+        shouldRetry: () => !this.stopping,
+        onFailedAttempt: ({ error }) => this.logger.error(`Python processor restart failed: ${error.message}`)
+      });
+    } catch {
+      // stopped meanwhile: nothing to restart
+    }
   }
 }
 
@@ -226,18 +228,18 @@ function parseListening(line: string): number | undefined {
   }
 }
 
+/** Polls /health every 100 ms until it answers 200, for up to 100 tries. */
 async function waitForHealth(host: string, port: number): Promise<void> {
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  let lastError = 'no answer';
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const response = await fetch(`http://${hostPart}:${port}/health`);
-      if (response.ok) return;
-      lastError = `HTTP ${response.status}`;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await pRetry(
+      async () => {
+        const response = await fetch(`http://${hostPart}:${port}/health`);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+      { retries: 99, factor: 1, minTimeout: 100, randomize: false }
+    );
+  } catch (error) {
+    throw new Error(`Python processor /health did not answer on port ${port} (${(error as Error).message})`, { cause: error });
   }
-  throw new Error(`Python processor /health did not answer on port ${port} (${lastError})`);
 }

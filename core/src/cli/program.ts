@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-/** The `tickbridge` command line. */
+/**
+ * The `tickbridge` command line: its commands, flags and exit codes. The bin (cli/main.ts, outside
+ * core/) runs it with the faces it wires in; core/ never imports a face.
+ */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,13 @@ import { addExportCommand } from './commands/export.js';
 import { warmupOptions } from './warmup.js';
 import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
+import type { EngineOptions } from '../engine/engine.js';
+import type { StreamRequest } from '../engine/types.js';
+
+/** What the bin wires in: the terminal monitor behind `tickbridge tui` (tui/main.ts). */
+export interface Faces {
+  readonly runMonitor: (options: { engine: EngineOptions; request: StreamRequest }) => Promise<number>;
+}
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -31,7 +40,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
   };
 }
 
-function buildProgram(): Command {
+function buildProgram(faces: Faces): Command {
   const program = new Command('tickbridge')
     .description('Live or replayed crypto market data from Tardis.dev, bridged into a Python processor that builds candles and features.')
     .version(version)
@@ -78,9 +87,7 @@ function buildProgram(): Command {
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
       flags.warmup ??= '2h';
-      // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
-      const { runTui } = await import('../../../tui/main.js');
-      process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
+      process.exitCode = await faces.runMonitor({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
     });
 
   program
@@ -106,9 +113,10 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
+/** Parses `argv`, runs the command and sets the exit code (0 ok, 1 failure, 2 usage). */
+export async function runCli(argv: string[], faces: Faces): Promise<void> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram(faces).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed the message (help and version exit 0)
@@ -124,5 +132,3 @@ async function main(): Promise<void> {
   // Whatever keeps the event loop alive (tardis-dev timers, sockets) must not keep us running.
   setTimeout(() => process.exit(), 200).unref();
 }
-
-await main();
