@@ -2,7 +2,7 @@
 // the recording is in the capture format, and replaying it with the file source gives the same
 // normalized messages and, end to end, the same closed candles as the live session.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';

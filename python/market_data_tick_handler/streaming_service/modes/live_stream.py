@@ -231,6 +231,7 @@ class LiveFeatureStream:
             return False
         # Time bars follow each other end to start; a later start means bars are missing.
         # (Bars of N trades, e.g. `500t`, end at their last trade: no such rule for them.)
+        candle["after_gap"] = last is not None and candle["start"] > last[1] and is_time_bar(candle["timeframe"])
         return True
 
     async def _warm_then(self, live: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
