@@ -2,7 +2,7 @@
 // the recording is in the capture format, and replaying it with the file source gives the same
 // normalized messages and, end to end, the same closed candles as the live session.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -72,7 +72,7 @@ describe('record and replay', () => {
     assert.equal(replay.lines.at(-1)?.reason, 'finished');
 
     const closed = (lines: Record<string, unknown>[], timeframe: string) =>
-      (lines.filter((l) => l.type === 'candle') as unknown as Candle[]).filter((c) => c.closed && c.timeframe === timeframe).map((c) => { const { stream: _, ...rest } = c as Candle & { stream?: string }; return rest as Candle; });
+      (lines.filter((l) => l.type === 'candle') as unknown as Candle[]).filter((c) => c.closed && c.timeframe === timeframe).map((c) => { const { stream: _, ...rest } = c as Candle & { stream?: string }; return rest; });
     for (const timeframe of ['1s', '2s']) {
       const fromLive = closed(live.lines, timeframe);
       const fromReplay = closed(replay.lines, timeframe);

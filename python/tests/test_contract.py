@@ -10,6 +10,7 @@ from logging.handlers import RotatingFileHandler
 
 import msgspec
 import pytest
+from helpers import T0, S, book, trade
 
 from market_data_tick_handler import protocol
 from market_data_tick_handler.__main__ import build_parser
@@ -20,8 +21,6 @@ from market_data_tick_handler.processor import StreamProcessor
 from market_data_tick_handler.server import ServerConfig
 from market_data_tick_handler.stats import RateMeter
 from market_data_tick_handler.timeframes import parse_timeframes
-
-from helpers import S, T0, book, trade
 
 
 def test_the_features_a_candle_carries_are_the_vocabulary_s_feature_names():
@@ -62,7 +61,7 @@ def test_the_default_timeframes_are_the_contract_s_for_sessions_and_the_command_
 
 def test_market_messages_out_of_the_plausibility_bounds_are_refused_as_the_engine_refuses_them():
     bounds = limits()["plausibility"]
-    assert (protocol.MAX_PRICE, protocol.MAX_AMOUNT) == (bounds["max_price"], bounds["max_amount"])
+    assert (bounds["max_price"], bounds["max_amount"]) == (protocol.MAX_PRICE, protocol.MAX_AMOUNT)
     for message in bounds["invalid_examples"]:
         with pytest.raises(msgspec.ValidationError):
             msgspec.convert(message, protocol.MarketMessage)

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import T0, EnginePeer, trade
 from websockets.exceptions import ConnectionClosed
 
 from market_data_tick_handler.__main__ import build_parser
-
-from helpers import T0, EnginePeer, trade
 
 PYTHON_DIR = Path(__file__).parents[1]
 pytestmark = pytest.mark.slow

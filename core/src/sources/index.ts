@@ -1,5 +1,5 @@
 import { init, normalizeDerivativeTickers, streamNormalized } from 'tardis-dev';
-import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
+import type { Exchange } from 'tardis-dev';
 import { getOptions } from 'tardis-dev/dist/options.js';
 import { UsageError } from '../errors.js';
 import { checkCaptureFile } from './captureFile.js';
@@ -35,7 +35,7 @@ export { DEFUNCT_EXCHANGES } from './exchanges.js';
  */
 export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<OpenedSource> {
   if (!SOURCE_KINDS.includes(spec.source)) {
-    throw new UsageError(`Unknown source "${spec.source}". Accepted: ${SOURCE_KINDS.join(', ')}.${didYouMean(String(spec.source), SOURCE_KINDS)}`);
+    throw new UsageError(`Unknown source "${spec.source}". Accepted: ${SOURCE_KINDS.join(', ')}.${didYouMean(spec.source, SOURCE_KINDS)}`);
   }
   const speed = parseSpeed(spec.speed);
   const types = parseDataTypes(spec.dataTypes);
@@ -90,7 +90,7 @@ function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hoo
   return streamNormalized(
     { exchange: exchange as Exchange, symbols, withDisconnectMessages: true, onError },
     ...plan.normalizers
-  ) as AsyncIterableIterator<NormalizedData | Disconnect>;
+  );
 }
 
 async function openLive(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks): Promise<OpenedSource> {
@@ -209,7 +209,7 @@ async function openReplaySource(spec: SourceSpec, types: ParsedDataType[], hooks
   }
   const aligned = range.from.valueOf() === range.fetchFrom.valueOf() && range.to.valueOf() === range.fetchTo.valueOf();
   return buildSource({
-    raw: raw as AsyncIterableIterator<NormalizedData | Disconnect>,
+    raw,
     plan,
     symbols,
     live: false,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { replayNormalized } from 'tardis-dev';
-import type { Exchange, MapperFactory } from 'tardis-dev';
+import type { Exchange } from 'tardis-dev';
+import type { Normalizer } from './dataTypes.js';
 import { formatDateToPath, getFilters, optimizeFilters, sha256 } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
 import type { NormalizedFeed } from './types.js';
@@ -54,7 +55,7 @@ export function isFreeWithoutApiKey(range: ReplayRange): boolean {
 }
 
 /** tardis-dev's cache folder for these normalizers: {cacheDir}/feeds/{exchange}/{sha256(optimizeFilters(filters))}. */
-export function cacheFeedDir(cacheDir: string, exchange: string, normalizers: readonly MapperFactory<any, any>[], symbols: string[], date: Date): string {
+export function cacheFeedDir(cacheDir: string, exchange: string, normalizers: readonly Normalizer[], symbols: string[], date: Date): string {
   const filters = getFilters(normalizers.map((n) => n(exchange as Exchange, date)), symbols);
   return `${cacheDir}/feeds/${exchange}/${sha256(optimizeFilters(filters))}`;
 }

@@ -1,6 +1,7 @@
 import type { Playback } from './playback.js';
-import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, MapperFactory, Trade } from 'tardis-dev';
+import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
 import type { SourceKind } from '../contract/vocabulary.js';
+import type { Normalizer } from './dataTypes.js';
 
 export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
 
@@ -8,7 +9,7 @@ export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
 export interface NormalizedFeed {
   readonly exchange: string;
   readonly symbols: string[];
-  readonly normalizers: readonly MapperFactory<any, any>[];
+  readonly normalizers: readonly Normalizer[];
 }
 
 export interface SourceSpec {
@@ -89,5 +90,5 @@ export interface SourceReport extends SourceCounts {
 export const newReport = (): SourceReport => ({ duplicates: 0, malformed: 0, oversized: 0, failure: undefined });
 
 export interface SourceHooks {
-  warn(message: string): void;
+  readonly warn: (message: string) => void;
 }

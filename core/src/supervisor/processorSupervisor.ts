@@ -93,7 +93,7 @@ export class ProcessorSupervisor {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (child?.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       this.signal('SIGTERM');
       const timer = setTimeout(() => this.signal('SIGKILL'), this.stopGraceMs);
@@ -144,7 +144,7 @@ export class ProcessorSupervisor {
     });
     this.child = child;
     this.lastStderr = [];
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       this.lastStderr = [...this.lastStderr.slice(-19), line];
       this.processorLog.stderr(line);
     });
@@ -160,7 +160,7 @@ export class ProcessorSupervisor {
         fail(`Python processor did not start within ${START_TIMEOUT_MS / 1000} s`);
       }, START_TIMEOUT_MS);
 
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         if (listening) return;
         const port = parseListening(line);
         if (port === undefined) return;
@@ -173,7 +173,7 @@ export class ProcessorSupervisor {
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
-          (error: Error) => fail(error.message)
+          (error: unknown) => fail((error as Error).message)
         );
       });
 
@@ -200,8 +200,8 @@ export class ProcessorSupervisor {
 
   private respawn(python: string): void {
     if (this.stopping) return;
-    this.spawnOnce(python).catch((error: Error) => {
-      this.logger.error(`Python processor restart failed: ${error.message}`);
+    this.spawnOnce(python).catch((error: unknown) => {
+      this.logger.error(`Python processor restart failed: ${(error as Error).message}`);
       if (this.stopping) return;
       this.restartTimer = setTimeout(() => this.respawn(python), this.nextRestartDelay());
     });
