@@ -1,7 +1,7 @@
 import type { Playback } from './playback.js';
 import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
-import type { Normalizer } from './dataTypes.js';
 import type { SourceKind } from '../contract/vocabulary.js';
+import type { Normalizer } from './dataTypes.js';
 
 export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
 
