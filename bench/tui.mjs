@@ -34,7 +34,7 @@ function freePort() {
 
 /** Descendants of `pid`, depth first. */
 function descendants(pid) {
-  let children = [];
+  let children;
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

@@ -64,7 +64,7 @@ function withLock(action) {
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: remove it if no packaging runs`);
+      if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: remove it if no packaging runs`, { cause: error });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }

@@ -50,7 +50,8 @@ export async function runMonitor(options: TuiOptions): Promise<number> {
     return closing;
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const signal of signals) process.once(signal, quit);
+  const onSignal = () => void quit();
+  for (const signal of signals) process.once(signal, onSignal);
 
   try {
     engine.startStream(options.request);
@@ -59,7 +60,7 @@ export async function runMonitor(options: TuiOptions): Promise<number> {
   }
 
   process.stdout.write('\u001b[2J\u001b[H'); // the "starting" line goes; Ink draws from the top
-  const instance = render(<App engine={engine} baseRequest={options.request} onQuit={quit} logFeed={capture} theme={themeFromEnv()} {...(options.engine.logLevel && { logLevel: options.engine.logLevel })} />, {
+  const instance = render(<App engine={engine} baseRequest={options.request} onQuit={onSignal} logFeed={capture} theme={themeFromEnv()} {...(options.engine.logLevel && { logLevel: options.engine.logLevel })} />, {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 10
@@ -67,7 +68,7 @@ export async function runMonitor(options: TuiOptions): Promise<number> {
   unmount = () => instance.unmount();
   await instance.waitUntilExit();
   await quit();
-  for (const signal of signals) process.removeListener(signal, quit);
+  for (const signal of signals) process.removeListener(signal, onSignal);
   capture.restore();
   leaveScreen();
   if (closeError) {

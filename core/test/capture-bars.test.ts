@@ -94,7 +94,7 @@ test('every capture, each symbol alone and all together: bars equal tardis-dev c
   }
   const failures: string[] = [];
   const worker = async () => {
-    for (let job = jobs.shift(); job; job = jobs.shift()) await job().catch((error: Error) => failures.push(error.message));
+    for (let job = jobs.shift(); job; job = jobs.shift()) await job().catch((error: unknown) => failures.push((error as Error).message));
   };
   await Promise.all([worker(), worker()]);
   for (const note of notes) t.diagnostic(note);

@@ -12,7 +12,7 @@ import {
 } from 'tardis-dev';
 import { startDemoExchange, type DemoExchange, type DemoExchangeOptions } from '../src/sources/demo/index.js';
 
-type Message = { type: string; localTimestamp: Date; [key: string]: unknown };
+interface Message { type: string; localTimestamp: Date; [key: string]: unknown }
 type Exchange = 'binance' | 'binance-futures';
 
 const TIMEOUT = { timeout: 45_000 };

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { startDemoExchange, type DemoExchange } from '../src/sources/demo/index.js';
 
 type Json = Record<string, unknown>;
-type Envelope = { stream: string; data: Json };
+interface Envelope extends Json { stream: string; data: Json }
 
 /** WebSocket client whose messages are read in order with a deadline. */
 class Client {

@@ -16,22 +16,14 @@ import { until } from './helpers/until.js';
 import { parseTimeframes } from '../src/engine/timeframes.js';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `tickbridge-${name}-`));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The CLI in its own process group, as a terminal runs it: `-pid` signals reach it, not us. */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; lines: Record<string, any>[] } {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
   let stderr = '';
   const lines: Record<string, any>[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('{') && lines.push(JSON.parse(line) as Record<string, any>));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => line.startsWith('{') && lines.push(JSON.parse(line) as Record<string, any>));
   return { child, stderr: () => stderr, lines };
 }
 /** The grammar's own one-line refusal (contract/bar_specs.json), as every face shows it. */
@@ -75,7 +67,7 @@ test('SIGTERM and SIGINT end `stream` within 5 s while the processor cannot be r
       assert.equal(cli.lines.at(-1)?.reason, 'duration');
       continue;
     }
-    await until(() => /unreachable: connect ECONNREFUSED/.test(cli.stderr()), 15_000, cli.stderr);
+    await until(() => cli.stderr().includes('unreachable: connect ECONNREFUSED'), 15_000, cli.stderr);
     const asked = Date.now();
     process.kill(-cli.child.pid!, how);
     assert.equal(await exitOf(cli.child), expected, cli.stderr());
@@ -109,7 +101,7 @@ test('a processor that refuses the hello (wrong token) fails the stream at once 
   });
   t.after(() => processor.kill('SIGKILL'));
   const port = await new Promise<number>((resolve) =>
-    createInterface({ input: processor.stdout! }).on('line', (line) => {
+    createInterface({ input: processor.stdout }).on('line', (line) => {
       if (line.includes('"listening"')) resolve((JSON.parse(line) as { port: number }).port);
     })
   );

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { BridgeLink, type LinkHandlers, type LinkStatus } from '../src/bridge/link.js';
 import { until } from './helpers/until.js';
 
@@ -15,7 +15,7 @@ function recorder() {
   return { statuses, handlers };
 }
 
-async function peer(onConnection: (socket: import('ws').WebSocket) => void) {
+async function peer(onConnection: (socket: WebSocket) => void) {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   let connections = 0;

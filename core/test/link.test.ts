@@ -16,7 +16,7 @@ test('messages go in batches of at most the configured size, in order, each numb
   const peer = await ProtocolPeer.start();
   const link = new BridgeLink(peer.url, hello, handlers(), { maxBatchMessages: 50 });
   t.after(async () => { link.close(); await peer.close(); });
-  for (let n = 1; n <= 1000; n++) link.push(msg(n));
+  for (let n = 1; n <= 1000; n++) void link.push(msg(n));
   await peer.until(() => peer.connections[0] !== undefined && peer.received(peer.connections[0]).length === 1000);
   const connection = peer.connections[0]!;
   assert.deepEqual(peer.received(connection), Array.from({ length: 1000 }, (_, i) => i + 1));
@@ -44,7 +44,7 @@ test('after a lost connection it resumes from the last ack with that ack\'s stat
   const peer = await ProtocolPeer.start();
   const link = new BridgeLink(peer.url, hello, handlers(), { reconnectInitialMs: 10 });
   t.after(async () => { link.close(); await peer.close(); });
-  for (let n = 1; n <= 300; n++) link.push(msg(n));
+  for (let n = 1; n <= 300; n++) void link.push(msg(n));
   await peer.until(() => peer.connections[0] !== undefined && peer.received(peer.connections[0]).length === 300);
   const first = peer.connections[0]!;
   first.socket.send(JSON.stringify({ type: 'ack', seq: 120, state: { next_seq: 121, marker: 'after-120' } }));

@@ -44,7 +44,7 @@ test('a restart is a new run: a new run id, its own candles, the ended run liste
     assert.deepEqual(engine.clearFinished().sort(), [old!.runId, next!.runId].sort());
     assert.deepEqual(engine.listStreams().map((info) => info.runId), [ids[2]]);
     const cleared = events.find((event) => event.type === 'cleared');
-    assert.ok(cleared && cleared.type === 'cleared' && cleared.runIds.length === 2);
+    assert.ok(cleared?.type === 'cleared' && cleared.runIds.length === 2);
   } finally {
     await engine.close();
   }

@@ -61,10 +61,10 @@ describe('file source on the real captures', needsData, () => {
     const all = await collect(source.messages);
     await source.close();
     assert.deepEqual(list, []);
-    const t = trades(all) as Trade[];
+    const t = trades(all);
     assert.equal(t.length, 9757);
     assert.ok(t.every((m) => m.symbol === 'BTCUSDT' && m.exchange === 'binance' && m.price > 50_000 && m.amount > 0));
-    assertSaneBooks(snapshots(all) as BookSnapshot[]);
+    assertSaneBooks(snapshots(all));
     assert.ok(all.every((m) => typeof m.localTimestamp.μs === 'number' && m.localTimestamp.μs >= 0 && m.localTimestamp.μs < 1000));
     assert.ok(all.filter((m) => m.localTimestamp.μs! > 0).length > all.length / 2, 'local timestamps carry μs');
     // first trade line: 1723161254087896568 -> .087 ms, 896 μs
@@ -77,7 +77,7 @@ describe('file source on the real captures', needsData, () => {
     const source = await openSource(spec(FUTURES, { exchange: 'binance-futures', symbols: ['btc-usdt'] }), warnings().hooks);
     const all = await collect(source.messages);
     assert.equal(trades(all).length, 21313);
-    assertSaneBooks(snapshots(all) as BookSnapshot[]);
+    assertSaneBooks(snapshots(all));
   });
 
   test('a plain (gunzipped) copy and an ISO-timestamp variant give the same trades', async () => {
@@ -92,7 +92,7 @@ describe('file source on the real captures', needsData, () => {
     await writeFile(iso, out.join('\n') + '\n');
     const key = (m: Trade) => `${m.id} ${m.price} ${m.amount} ${m.side} ${m.timestamp.valueOf()} ${m.localTimestamp.valueOf()}.${m.localTimestamp.μs}`;
     const [a, b, c] = await Promise.all(
-      [SPOT, plain, iso].map(async (file) => (trades(await collect((await openSource(spec(file, { dataTypes: ['trades'] }), warnings().hooks)).messages)) as Trade[]).map(key))
+      [SPOT, plain, iso].map(async (file) => (trades(await collect((await openSource(spec(file, { dataTypes: ['trades'] }), warnings().hooks)).messages))).map(key))
     );
     assert.equal(a!.length, 9757);
     assert.deepEqual(b, a);
@@ -158,7 +158,7 @@ describe('file source on the real captures', needsData, () => {
 
   test('sampled snapshots: book_snapshot_5_1s gives at most one snapshot per second', async () => {
     const all = await collect((await openSource(spec(SPOT, { dataTypes: ['book_snapshot_5_1s'] }), warnings().hooks)).messages);
-    const books = snapshots(all) as BookSnapshot[];
+    const books = snapshots(all);
     assert.ok(books.length > 300 && books.length <= 350, `${books.length} snapshots over ~346 s`);
     assert.ok(books.every((b) => b.name === 'book_snapshot_5_1s' && b.interval === 1000));
     assert.ok(books.slice(1).every((b) => b.timestamp.valueOf() % 1000 === 0), 'stamped at interval ends');
@@ -204,7 +204,7 @@ test('readLines: lines of any length across chunk boundaries, plain and gzip; ov
 });
 
 test('missing or unreadable capture file -> UsageError', async () => {
-  await assert.rejects(openSource(spec('/nonexistent/capture.raw.gz'), warnings().hooks), (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message));
-  await assert.rejects(openSource(spec(tmpdir()), warnings().hooks), (e: unknown) => e instanceof UsageError && /not a regular file/.test(e.message));
-  await assert.rejects(openSource({ ...spec(''), file: undefined }, warnings().hooks), (e: unknown) => e instanceof UsageError && /--file PATH/.test(e.message));
+  await assert.rejects(openSource(spec('/nonexistent/capture.raw.gz'), warnings().hooks), (e: unknown) => e instanceof UsageError && e.message.includes('does not exist'));
+  await assert.rejects(openSource(spec(tmpdir()), warnings().hooks), (e: unknown) => e instanceof UsageError && e.message.includes('not a regular file'));
+  await assert.rejects(openSource({ ...spec(''), file: undefined }, warnings().hooks), (e: unknown) => e instanceof UsageError && e.message.includes('--file PATH'));
 });

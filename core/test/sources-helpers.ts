@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGunzip, gzipSync } from 'node:zlib';
-import type { MapperFactory } from 'tardis-dev';
+import type { Normalizer } from '../src/sources/dataTypes.js';
 import { formatDateToPath, getFilters, optimizeFilters } from 'tardis-dev/dist/handy.js';
 import type { SourceMessage } from '../src/sources/index.js';
 
@@ -55,7 +55,7 @@ export async function buildReplayCache(
   cacheDir: string,
   exchange: string,
   symbol: string,
-  normalizers: MapperFactory<any, any>[]
+  normalizers: Normalizer[]
 ): Promise<{ from: Date; to: Date; feedDir: string }> {
   const from0 = new Date('2024-08-08T00:00:00Z');
   const filters = optimizeFilters(getFilters(normalizers.map((n) => n(exchange as never, from0)), [symbol]));

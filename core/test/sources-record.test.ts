@@ -73,7 +73,7 @@ describe('record and replay', demoPresent ? {} : { skip: 'core/src/sources/demo 
     assert.equal(replay.lines.at(-1)?.reason, 'finished');
 
     const closed = (lines: Record<string, unknown>[], timeframe: string) =>
-      (lines.filter((l) => l.type === 'candle') as unknown as Candle[]).filter((c) => c.closed && c.timeframe === timeframe).map((c) => { const { stream: _, ...rest } = c as Candle & { stream?: string }; return rest as Candle; });
+      (lines.filter((l) => l.type === 'candle') as unknown as Candle[]).filter((c) => c.closed && c.timeframe === timeframe).map((c) => { const { stream: _, ...rest } = c as Candle & { stream?: string }; return rest; });
     for (const timeframe of ['1s', '2s']) {
       const fromLive = closed(live.lines, timeframe);
       const fromReplay = closed(replay.lines, timeframe);

@@ -20,7 +20,7 @@ async function chooseScope(host: EngineHost): Promise<ExportScope | undefined> {
   if (streams.length === 0) return { kind: 'all' };
   const items = [
     { label: 'All stored candles', description: 'every venue, symbol and source, demo included', scope: { kind: 'all' } as ExportScope },
-    ...streams.map((info) => ({ label: info.id, description: `${info.request.source} candles of this venue and symbols`, scope: { kind: 'stream', request: info.request } as ExportScope }))
+    ...streams.map((info) => ({ label: info.id, description: `${info.request.source} candles of this venue and symbols`, scope: { kind: 'stream', request: info.request } satisfies ExportScope }))
   ];
   return (await vscode.window.showQuickPick(items, { title: 'Tickbridge: export which candles?' }))?.scope;
 }

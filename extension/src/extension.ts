@@ -120,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           panel.dispose();
           return;
         }
-        openPanel(panel, typeof state === 'object' && state !== null ? (state as Partial<WebviewPersistedState>) : undefined);
+        openPanel(panel, typeof state === 'object' && state !== null ? state : undefined);
       }
     }),
     { dispose: () => monitor?.dispose() }

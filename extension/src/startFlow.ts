@@ -82,7 +82,7 @@ function ordered(values: readonly string[], first: string | undefined, describe:
 
 function lastChoices(memory: Memory): Partial<StartChoices> {
   const value = memory.get(LAST_CHOICES_KEY);
-  return typeof value === 'object' && value !== null ? (value as Partial<StartChoices>) : {};
+  return typeof value === 'object' && value !== null ? value : {};
 }
 
 /** The answers from the settings alone (when `defaultSource` is set), asking only what is missing. */

@@ -75,7 +75,7 @@ test('replay asks its range and a speed; other exchanges through "Other…"', as
   const choices = await chooseStream(readConfig(() => undefined), ui, memory());
   assert.deepEqual(choices, { source: 'replay', exchange: 'deribit', symbol: 'BTC-PERPETUAL', dataTypes: ['trades'], from: '2024-08-01', to: '2024-08-01T01:00:00Z', speed: 10 });
   assert.deepEqual(asked.map((q) => q.kind), ['pick', 'pick', 'input', 'input', 'many', 'input', 'input', 'pick']);
-  assert.equal(buildRequest(choices!, readConfig(() => undefined), undefined).speed, 10);
+  assert.equal(buildRequest(choices, readConfig(() => undefined), undefined).speed, 10);
 });
 
 test('a replay end before its start is refused in plain words, before launch', () => {

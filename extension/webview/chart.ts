@@ -1,5 +1,5 @@
 /** The candlestick chart (lightweight-charts) with a volume histogram; the open bar updates in place. */
-import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, createChart, CrosshairMode, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import type { Bar } from '../shared/messages.js';
 import { readTheme, type ChartTheme } from './theme.js';
 
@@ -17,7 +17,7 @@ export class CandleChart {
       layout: { attributionLogo: false },
       timeScale: { timeVisible: true, secondsVisible: true, rightOffset: 6, barSpacing: 10 },
       rightPriceScale: { scaleMargins: { top: 0.08, bottom: 0.25 } },
-      crosshair: { mode: 0 }
+      crosshair: { mode: CrosshairMode.Normal }
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {});
     this.volume = this.chart.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, lastValueVisible: false, priceLineVisible: false });
@@ -73,6 +73,6 @@ export class CandleChart {
 function translucent(color: string): string {
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
   if (!hex) return color;
-  const full = hex[1]!.length === 3 ? [...hex[1]!].map((c) => c + c).join('') : hex[1]!;
+  const full = hex[1]!.length === 3 ? Array.from(hex[1]!).map((c) => c + c).join('') : hex[1]!;
   return `#${full}73`;
 }

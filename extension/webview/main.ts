@@ -19,6 +19,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const MAX_BARS = 1000;
 const vscode = acquireVsCodeApi();
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the element type it expects
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const streamSelect = byId<HTMLSelectElement>('stream-select');
@@ -51,7 +52,7 @@ function save(patch: Partial<WebviewPersistedState>): void {
 }
 
 function options(select: HTMLSelectElement, values: readonly { value: string; label: string }[], selected: string | null): void {
-  const same = select.options.length === values.length && values.every((v, i) => select.options[i]?.value === v.value && select.options[i]?.text === v.label);
+  const same = select.options.length === values.length && values.every((v, i) => select.options.item(i)?.value === v.value && select.options.item(i)?.text === v.label);
   if (!same) {
     select.replaceChildren(
       ...values.map((v) => {

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import msgspec
+from bench_processor import TIMEFRAMES, generate
 from websockets.asyncio.client import connect
 
-from bench_processor import TIMEFRAMES, generate
 from market_data_tick_handler.protocol import encode
 
 WINDOW = 20_000

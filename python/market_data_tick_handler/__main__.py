@@ -20,12 +20,12 @@ from pathlib import Path
 
 from .engine_session import SessionConfig
 from .logging_setup import EngineLogForwarder, setup_logging
-from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
-from .stats import Stats
 from .persist import PersistPublisher
+from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .persist.local_store import LocalStore, StoreFailed
 from .processor import DEFAULT_LATENESS_US
-from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
+from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
+from .stats import Stats
 from .streaming_service.backends import EventPublisher
 from .streaming_service.modes.serve_mode import ServeHub
 from .timeframes import ACCEPTED_FORMS, parse_timeframes

@@ -30,6 +30,10 @@ LAST_VALUES = ("oi_last", "funding_last", "mark_last", "index_last")
 """The ticker values an interval carries: its last non-null ones."""
 
 
+# What the price fields hold before an interval's first trade (typed as the value they will hold).
+_NO_TRADE: Any = None
+
+
 class Accumulator:
     """Sums over one interval. ``open``..``close`` are ``None`` until the first trade; ``open``
     is the first trade received, ``close`` the one with the newest exchange time (the later
@@ -40,11 +44,34 @@ class Accumulator:
 
     __slots__ = ACCUMULATOR_FIELDS
 
+    # None until the interval's first trade, then read only while ``trades`` > 0.
+    open: float
+    high: float
+    low: float
+    close: float
+    close_ts: int
+    volume: float
+    pv: float
+    buy: float
+    sell: float
+    trades: int
+    ofi: float
+    rv2: float
+    pairs: int
+    liq_buy: float
+    liq_sell: float
+    oi_last: float | None
+    book: tuple[float | None, float, float | None, float | None] | None
+    book_ts: int | None
+    funding_last: float | None
+    mark_last: float | None
+    index_last: float | None
+
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        self.open = self.high = self.low = self.close = self.close_ts = None
+        self.open = self.high = self.low = self.close = self.close_ts = _NO_TRADE
         self.volume = self.pv = self.buy = self.sell = 0.0
         self.trades = 0
         self.ofi = self.rv2 = 0.0
@@ -122,7 +149,7 @@ class Accumulator:
         if len(values) != len(ACCUMULATOR_FIELDS):
             raise ValueError(f"accumulator state needs {len(ACCUMULATOR_FIELDS)} values")
         acc = cls.__new__(cls)
-        for name, value in zip(ACCUMULATOR_FIELDS, values):
+        for name, value in zip(ACCUMULATOR_FIELDS, values, strict=True):
             setattr(acc, name, value)
         return acc
 
@@ -240,7 +267,7 @@ def candle_event(
     start_us: int,
     length_us: int,
     acc: Accumulator,
-    previous_close: float,
+    previous_close: float | None,
     gap: bool,
     partial: bool,
     closed: bool,
@@ -248,7 +275,12 @@ def candle_event(
     features: dict[str, float | None],
 ) -> dict[str, Any]:
     """The candle event of docs/protocol.md (see docs/protocol-fixtures/candle.json).
-    ``partial``: the bar began before the run's first message for its symbol. A bar without trades is flat at ``previous_close`` with ``vwap: null``."""
+    ``partial``: the bar began before the run's first message for its symbol.
+    A bar without trades is flat at ``previous_close`` with ``vwap: null``."""
+    o: float | None
+    h: float | None
+    lo: float | None
+    c: float | None
     if acc.trades:
         o, h, lo, c = acc.open, acc.high, acc.low, acc.close
         volume = acc.volume

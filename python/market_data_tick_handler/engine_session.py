@@ -13,8 +13,9 @@ import logging
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
@@ -23,8 +24,16 @@ from websockets.exceptions import ConnectionClosed
 from . import SERVER_NAME
 from .persist.local_store import LocalStore, Run, StoreFailed
 from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
-from .protocol import (PROTOCOL_VERSION, Batch, End, Hello, InvalidMessage, decode_batch_leniently,
-                       encode, inbound_decoder)
+from .protocol import (
+    PROTOCOL_VERSION,
+    Batch,
+    End,
+    Hello,
+    InvalidMessage,
+    decode_batch_leniently,
+    encode,
+    inbound_decoder,
+)
 from .stats import Stats
 from .streaming_service.modes.serve_mode import ServeHub
 
@@ -222,14 +231,14 @@ class EngineSession:
             elif not reader.cancelled() and isinstance(reader.exception(), _Close):
                 close = reader.exception()  # type: ignore[assignment]
             elif not reader.cancelled() and reader.exception() is not None:
-                exc = reader.exception()
-                log.error("stream %s: processing failed", self.stream_id, exc_info=exc)
-                self.post(error_frame("internal", f"processing failed: {exc}"))
+                failure = reader.exception()
+                log.error("stream %s: processing failed", self.stream_id, exc_info=failure)
+                self.post(error_frame("internal", f"processing failed: {failure}"))
                 close = _Close(1011, "internal error")
             if close is not None and not self.outbox.closed:
                 try:
                     await asyncio.wait_for(self.outbox.drained(), self.config.drain_timeout_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     log.warning("stream %s: engine not reading; closing", self.stream_id)
                 await self.ws.close(close.code, close.reason)
         finally:

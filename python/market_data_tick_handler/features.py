@@ -82,7 +82,7 @@ class MarketState:
         state = cls()
         state.last_price = data["last_price"]
         state.book = tuple(data["book"]) if data["book"] is not None else None
-        state.prev = tuple(data["prev"]) if data["prev"] is not None else None  # type: ignore[assignment]
+        state.prev = tuple(data["prev"]) if data["prev"] is not None else None
         state.book_lost = bool(data.get("book_lost", False))
         state.funding_rate = data["funding_rate"]
         state.mark_price = data["mark_price"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextvars import ContextVar
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .redact import RedactingFilter
 

@@ -16,13 +16,12 @@ rejected and counted.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .candles import NO_TIME, Accumulator, ActivityBar, SymbolBars, candle_event
-from .features import (MarketState, apply_book, apply_liquidation, apply_ticker, feature_values,
-                       lose_book)
-from .protocol import (BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage,
-                       Liquidation, Trade)
+from .features import MarketState, apply_book, apply_liquidation, apply_ticker, feature_values, lose_book
+from .protocol import BookSnapshot, DerivativeTicker, Disconnect, End, InvalidMessage, Liquidation, Trade
 from .timeframes import base_length, bucket_start, parse_bar_specs
 
 STATE_VERSION = 2
@@ -235,7 +234,7 @@ class StreamProcessor:
         if type(m) is BookSnapshot or type(m) is DerivativeTicker:  # as it was at subscribe
             s = self._symbol(m.symbol)
             scratch = Accumulator()
-            if type(m) is BookSnapshot:
+            if isinstance(m, BookSnapshot):
                 apply_book(s.market, m.bids, m.asks, scratch, ts)
             else:
                 apply_ticker(scratch, m.funding_rate, m.mark_price, m.index_price, m.open_interest)
@@ -341,12 +340,12 @@ class StreamProcessor:
             self._close_until(symbol, s, s.max_ts)
             for start in sorted(s.buckets):
                 self._roll(symbol, s, start, s.buckets.pop(start))
-            for i, bar in enumerate(s.bars):
+            for i, acc in enumerate(s.bars):
                 bar_start = s.bar_starts[i]
-                if bar_start is not None and (bar.trades or s.market.last_price is not None):
-                    self._out.append(self._candle(symbol, s, i, bar_start, bar, s.market,
+                if bar_start is not None and (acc.trades or s.market.last_price is not None):
+                    self._out.append(self._candle(symbol, s, i, bar_start, acc, s.market,
                                                   closed=False, final=True))
-                bar.reset()
+                acc.reset()
                 s.bar_starts[i] = None
             # No bar is open any more: a message after the end starts new bars (with no empty
             # bars for the time in between).
@@ -439,9 +438,9 @@ class StreamProcessor:
                     break
                 self._roll(symbol, s, start, s.buckets.pop(start))
         for i, length in enumerate(self.lengths):
-            start = s.bar_starts[i]
-            if start is not None and start + length <= cut:
-                self._close_bar(symbol, s, i, start, bucket_start(cut, length, self.origins[i]))
+            bar_start = s.bar_starts[i]
+            if bar_start is not None and bar_start + length <= cut:
+                self._close_bar(symbol, s, i, bar_start, bucket_start(cut, length, self.origins[i]))
 
     def _roll(self, symbol: str, s: SymbolBars, start: int, bucket: Accumulator) -> None:
         """A base bucket closed: adds it to the open bar of every timeframe (closing a bar that
@@ -489,7 +488,7 @@ class StreamProcessor:
         """The bar of timeframe ``i`` holding the symbol's newest message, with what is known of
         it so far, and the market state at its newest message."""
         length = self.lengths[i]
-        start = bucket_start(s.max_ts, length, self.origins[i])  # type: ignore[arg-type]
+        start = bucket_start(s.max_ts, length, self.origins[i])
         acc = s.bars[i].copy() if s.bar_starts[i] == start else Accumulator()
         market = s.market.copy()
         for bucket_start_us in sorted(s.buckets):

@@ -7,7 +7,7 @@ decoded once, here, into typed msgspec Structs.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -82,7 +82,7 @@ class End(_Frame, tag="end"):
     pass
 
 
-MarketMessage = Union[Trade, BookSnapshot, DerivativeTicker, Liquidation, Disconnect, End]
+MarketMessage = Trade | BookSnapshot | DerivativeTicker | Liquidation | Disconnect | End
 MARKET_MESSAGE_TYPES = frozenset(
     ("trade", "book_snapshot", "derivative_ticker", "liquidation", "disconnect", "end")
 )
@@ -126,7 +126,7 @@ class Subscribe(_Frame, tag="subscribe"):
     history: bool = True  # False: no recent candles first, only what comes next
 
 
-InboundFrame = Union[Hello, Batch, Subscribe]
+InboundFrame = Hello | Batch | Subscribe
 
 # ---- processor -> engine / consumer --------------------------------------------------------
 
@@ -253,8 +253,8 @@ class Subscribed(_Frame, tag="subscribed"):
     streams: list[StreamSummary]
 
 
-OutboundFrame = Union[Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
-AnyFrame = Union[Hello, Batch, Subscribe, Welcome, Ack, Candle, Stats, Log, Error, Tick, Subscribed]
+OutboundFrame = Welcome | Ack | Candle | Stats | Log | Error | Tick | Subscribed
+AnyFrame = Hello | Batch | Subscribe | Welcome | Ack | Candle | Stats | Log | Error | Tick | Subscribed
 
 ERROR_CODES = frozenset(
     ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "stream_taken", "too_big",
@@ -314,7 +314,8 @@ def _convert_message(i: int, item: Any) -> MarketMessage | InvalidMessage:
             return InvalidMessage(i, f'{where}: missing "type"')
         return InvalidMessage(i, f"{where}: unknown message type {msgspec.json.encode(kind).decode()}")
     try:
-        return msgspec.convert(item, MarketMessage)
+        message: MarketMessage = msgspec.convert(item, MarketMessage)
+        return message
     except msgspec.ValidationError as exc:
         detail = str(exc).replace("`$.", f"`{where}.").replace("`$`", f"`{where}`")
         return InvalidMessage(i, f"{where} ({kind}): {detail}")

@@ -15,8 +15,9 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -27,10 +28,17 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from .connection_gate import ConnectionGate
-from .engine_session import (EngineSession, SessionConfig, SessionRejected, error_frame,
-                             processor_for, store_failed_stop, token_matches)
-from .persist.local_store import LocalStore
+from .engine_session import (
+    EngineSession,
+    SessionConfig,
+    SessionRejected,
+    error_frame,
+    processor_for,
+    store_failed_stop,
+    token_matches,
+)
 from .logging_setup import LOG_ROUTE, NOT_A_SESSION, EngineLogForwarder
+from .persist.local_store import LocalStore
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
 from .streaming_service.modes.serve_mode import Consumer, ServeHub
@@ -218,7 +226,7 @@ class ProcessorServer:
         if route is None:
             self._broadcast(frame)
         elif route in self.sessions:
-            route.post(frame)  # type: ignore[attr-defined]
+            route.post(frame)
 
     def _broadcast(self, frame: dict[str, Any]) -> None:
         for session in self.sessions:
@@ -253,7 +261,7 @@ class ProcessorServer:
         LOG_ROUTE.set(NOT_A_SESSION)  # until it is an engine session, its lines stay here
         try:
             data = await asyncio.wait_for(ws.recv(decode=False), self.config.first_frame_timeout_s)
-        except (ConnectionClosed, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionClosed):
             return
         try:
             frame = inbound_decoder.decode(data)
@@ -297,7 +305,7 @@ class ProcessorServer:
             # A stream restarted by its engine: its old connection may still be closing.
             try:
                 await asyncio.wait_for(holder.done.wait(), WRITER_HANDOVER_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             holder = self._writers.get(hello.stream_id)
         if holder is not None:

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from market_data_tick_handler.engine_session import SessionConfig  # noqa: E402
-from market_data_tick_handler.logging_setup import EngineLogForwarder  # noqa: E402
-from market_data_tick_handler.server import ProcessorServer, ServerConfig  # noqa: E402
-from market_data_tick_handler.stats import Stats  # noqa: E402
-from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub  # noqa: E402
+from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.logging_setup import EngineLogForwarder
+from market_data_tick_handler.server import ProcessorServer, ServerConfig
+from market_data_tick_handler.stats import Stats
+from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
 
 StartServer = Callable[..., Awaitable[ProcessorServer]]
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 
-from market_data_tick_handler.protocol import (BookSnapshot, DerivativeTicker, Disconnect, End,
-                                               Liquidation, Trade, encode)
+from market_data_tick_handler.protocol import (
+    BookSnapshot,
+    DerivativeTicker,
+    Disconnect,
+    End,
+    Liquidation,
+    Trade,
+    encode,
+)
 
 S = 1_000_000  # one second in microseconds
 T0 = 1_723_161_300 * S  # 2024-08-08T23:55:00Z, a 15m boundary

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 FEATURES = ("spread_bps", "obi_5", "ofi")
 
@@ -30,7 +31,7 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-T0 = datetime(2026, 11, 29, 17, 15, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 29, 17, 15, tzinfo=UTC)
 SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
@@ -94,7 +95,7 @@ def make_store(directory: Path, runs: Iterable[Run], features: tuple[str, ...] =
 
 def ago(**delta: float) -> datetime:
     """A bar boundary (15 s) this long before now, e.g. ``ago(minutes=5)``."""
-    moment = datetime.now(timezone.utc) - timedelta(**delta)
+    moment = datetime.now(UTC) - timedelta(**delta)
     return moment.replace(second=moment.second - moment.second % 15, microsecond=0)
 
 
@@ -103,7 +104,7 @@ def main(argv: list[str]) -> int:
     prints its candle rows; ``parquet-rows FILE`` the rows of a Parquet file (pyarrow)."""
     command, target, *runs = argv
     if command == "make":
-        make_store(Path(target), [eval(run, globals()) for run in runs])  # noqa: S307 - test input
+        make_store(Path(target), [eval(run, globals()) for run in runs])
     elif command == "rows":
         print(sqlite3.connect(target).execute("SELECT count(*) FROM candles").fetchone()[0]
               if Path(target).exists() else 0)

@@ -8,16 +8,21 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from fake_bigquery import FakeBigQuery, serve
-from market_data_tick_handler.persist.bigquery import (BigQueryConfigError, BigQueryPersister,
-                                                       BigQuerySettings, make_client,
-                                                       settings_from_env)
+
+from market_data_tick_handler.persist.bigquery import (
+    BigQueryConfigError,
+    BigQueryPersister,
+    BigQuerySettings,
+    make_client,
+    settings_from_env,
+)
 
 PROJECT = "tb-test"
 TABLE = f"{PROJECT}.market_data_streaming.candles"

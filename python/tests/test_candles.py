@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import SYM, T0, S, book, closed, disconnect, end, only, ticker, trade
 
 from market_data_tick_handler.processor import SeqGap, StreamProcessor
 from market_data_tick_handler.protocol import InvalidMessage
-
-from helpers import S, SYM, T0, book, closed, disconnect, end, only, ticker, trade
 
 
 def proc(timeframes=("15s", "1m"), **kw) -> StreamProcessor:

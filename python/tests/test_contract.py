@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import typing
 
+from helpers import T0, S, book, trade
+
 from market_data_tick_handler import protocol
 from market_data_tick_handler.contract import vocabulary
 from market_data_tick_handler.processor import StreamProcessor
-
-from helpers import S, T0, book, trade
 
 
 def test_the_features_a_candle_carries_are_the_vocabulary_s_feature_names():

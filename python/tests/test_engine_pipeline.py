@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers import url
+
 from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream
 
 ROOT = Path(__file__).resolve().parents[2]

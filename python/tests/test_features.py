@@ -5,10 +5,9 @@ from __future__ import annotations
 from math import log, sqrt
 
 import pytest
+from helpers import T0, S, book, liquidation, ticker, trade
 
 from market_data_tick_handler.processor import StreamProcessor
-
-from helpers import S, T0, book, liquidation, ticker, trade
 
 
 def minute_bars(msgs):

@@ -8,12 +8,14 @@ import asyncio
 import logging
 import socket
 import threading
+from collections.abc import Iterator
+from datetime import UTC
 from itertools import islice
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+from helpers import T0, EnginePeer, S, trade, url
 
-from helpers import S, T0, EnginePeer, trade, url
 from tickbridge import LiveFeatureStream, LiveFeatureStreamError
 
 
@@ -190,16 +192,16 @@ def test_synchronous_iterator_raises_the_stream_error(threaded: ThreadedServer) 
 async def test_warm_start_from_the_store(start_server, tmp_path):
     """History from the store, then the processor's, each bar once; the first bar after the
     pause says so."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from store_v2 import Run, make_store
 
-    before = datetime(2024, 8, 8, 23, 50, tzinfo=timezone.utc)
+    before = datetime(2024, 8, 8, 23, 50, tzinfo=UTC)
     make_store(tmp_path, [
         Run("old", source="file", timeframes=("15s",), bars=4, first=before),  # 23:50:00 .. 23:50:45
-        Run("dup", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 23, 55, tzinfo=timezone.utc)),
-        Run("demo", source="demo", timeframes=("15s",), bars=2, first=datetime(2024, 8, 8, 23, 52, tzinfo=timezone.utc)),
-        Run("far", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 20, 0, tzinfo=timezone.utc)),
+        Run("dup", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 23, 55, tzinfo=UTC)),
+        Run("demo", source="demo", timeframes=("15s",), bars=2, first=datetime(2024, 8, 8, 23, 52, tzinfo=UTC)),
+        Run("far", source="file", timeframes=("15s",), bars=1, first=datetime(2024, 8, 8, 20, 0, tzinfo=UTC)),
     ])
     server = await start_server()
     engine, _ = await EnginePeer.connect(url(server), timeframes=["15s"])

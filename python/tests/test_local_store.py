@@ -7,13 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers import T0, EnginePeer, S, book, closed, end, trade, url
 
 from market_data_tick_handler.engine_session import SessionConfig
 from market_data_tick_handler.persist.local_store import LocalStore, Run
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
-
-from helpers import S, T0, EnginePeer, book, closed, end, trade, url
 
 
 def rows(path: Path, sql: str = "SELECT * FROM candles ORDER BY run_id, timeframe, start") -> list[dict]:
@@ -64,7 +63,7 @@ async def test_round_trip_closed_candles_with_run_source_and_features(tmp_path):
     expected = sorted(closed(frames), key=lambda e: (e["timeframe"], e["start"]))
     got = rows(tmp_path / "candles.sqlite")
     assert len(expected) == 9 + 2 and len(got) == len(expected)  # final (open) bars are not stored
-    for row, event in zip(got, expected):
+    for row, event in zip(got, expected, strict=True):
         for key in ("exchange", "symbol", "timeframe", "start", "end", "open", "high", "low", "close",
                     "volume", "buy_volume", "sell_volume", "trades", "vwap"):
             assert row[key] == event[key], key

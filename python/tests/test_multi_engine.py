@@ -60,7 +60,7 @@ async def test_two_engines_one_redis(redis_server, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "TICKBRIDGE_PYTHON": sys.executable})
     assert export.returncode == 0, export.stderr
     table = pq.read_table(out)
-    pairs = set(zip(table.column("exchange").to_pylist(), table.column("symbol").to_pylist()))
+    pairs = set(zip(table.column("exchange").to_pylist(), table.column("symbol").to_pylist(), strict=True))
     assert pairs == {("binance", "BTCUSDT"), ("binance-futures", "ETHUSDT")}
     assert str(table.schema.field("start").type) == "timestamp[ms, tz=UTC]"
     frame = read_candles(redis_url=redis_server.url, symbol="ETH-USDT")

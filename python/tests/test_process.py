@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-
 from helpers import T0, EnginePeer, trade
+from websockets.exceptions import ConnectionClosed
 
 PYTHON_DIR = Path(__file__).parents[1]
 pytestmark = pytest.mark.slow

@@ -7,13 +7,21 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from helpers import T0, trade
 
 from market_data_tick_handler.processor import StreamProcessor
-from market_data_tick_handler.protocol import (Batch, Candle, End, Hello, InvalidMessage, Trade,
-                                               any_frame_decoder, decode_batch_leniently, encode,
-                                               inbound_decoder)
-
-from helpers import T0, trade
+from market_data_tick_handler.protocol import (
+    Batch,
+    Candle,
+    End,
+    Hello,
+    InvalidMessage,
+    Trade,
+    any_frame_decoder,
+    decode_batch_leniently,
+    encode,
+    inbound_decoder,
+)
 
 FIXTURES = Path(__file__).parents[2] / "docs" / "protocol-fixtures"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.json"))

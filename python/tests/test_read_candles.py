@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,7 @@ def store(tmp_path: Path) -> Path:
         Run("r-live", source="live", gap_at=2),
         Run("r-demo", source="demo", price=5000.0),
         Run("r-eth", source="replay", symbol="ETHUSDT", exchange="binance-futures", timeframes=("1m",)),
-        Run("r-live2", source="live", first=datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc),
+        Run("r-live2", source="live", first=datetime(2026, 11, 29, 18, 0, tzinfo=UTC),
             features={"spread_bps": None, "obi_5": 0.1, "ofi": 2.0}),
     ])
     return tmp_path / "data"
@@ -77,7 +77,7 @@ def test_polars_and_empty(store: Path) -> None:
 
 
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no candle store at .*candles.sqlite"):
+    with pytest.raises(FileNotFoundError, match=r"no candle store at .*candles\.sqlite"):
         read_candles(tmp_path / "nowhere")
 
 
@@ -104,6 +104,5 @@ def test_v1_store_reads_like_its_migration(tmp_path: Path) -> None:
 
 def test_seed_import_path_still_works() -> None:
     from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream as Seed
-
     from tickbridge import LiveFeatureStream
     assert Seed is LiveFeatureStream

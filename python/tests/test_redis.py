@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
+from helpers import T0, EnginePeer, S, trade, url
 
 from market_data_tick_handler.engine_session import SessionConfig
 from market_data_tick_handler.protocol import encode
@@ -17,8 +18,6 @@ from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
 from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream, ServeHub
 from market_data_tick_handler.streaming_service.redis_backend import RedisPublisher, channel_name
-
-from helpers import S, T0, EnginePeer, trade, url
 
 CHANNEL = "tickbridge:binance:BTCUSDT:15s"
 

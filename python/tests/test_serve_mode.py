@@ -8,14 +8,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from helpers import T0, EnginePeer, S, trade, url
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from market_data_tick_handler.protocol import encode
-from market_data_tick_handler.streaming_service.modes.serve_mode import (LiveFeatureStream,
-                                                                       normalize_symbol)
-
-from helpers import S, T0, EnginePeer, trade, url
+from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream, normalize_symbol
 
 
 def subscribe(**overrides: Any) -> bytes:
@@ -210,11 +208,11 @@ async def test_live_feature_stream_yields_final_candles_once(start_server):
             await engine.send_batch(1, bar_trades(0, 2))
             await engine.ack_for(2)
             got.append(await iterator.__anext__())  # history or live: the consumer is registered
-            await engine.send_batch(3, bar_trades(2, 1) + [end()])
+            await engine.send_batch(3, [*bar_trades(2, 1), end()])
             await engine.ack_for(4)
             await engine.close()
             engine, _ = await EnginePeer.connect(url(server), timeframes=["15s"])  # a new run resends all
-            await engine.send_batch(1, bar_trades(0, 3) + [end()] + bar_trades(10, 2))
+            await engine.send_batch(1, [*bar_trades(0, 3), end(), *bar_trades(10, 2)])
             while len(got) < 4:
                 got.append(await iterator.__anext__())
     assert [(c["start"][14:19], c["closed"], c["final"]) for c in got] == [

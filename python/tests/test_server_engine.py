@@ -6,13 +6,12 @@ import asyncio
 import logging
 
 import pytest
+from helpers import T0, EnginePeer, S, batch_frame, book, end, hello_frame, trade, url
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from market_data_tick_handler.logging_setup import EngineLogForwarder
 from market_data_tick_handler.processor import StreamProcessor
-
-from helpers import S, T0, EnginePeer, batch_frame, book, end, hello_frame, trade, url
 
 
 async def test_hello_welcome_batch_ack_with_state(start_server):

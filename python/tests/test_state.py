@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from helpers import T0, random_stream, trade
 
 from market_data_tick_handler.processor import StreamProcessor
 from market_data_tick_handler.protocol import End
-
-from helpers import T0, random_stream, trade
 
 TIMEFRAMES = ["15s", "1m", "5m"]
 
@@ -27,7 +26,7 @@ def candle_events(events):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_snapshot_at_k_then_restore_gives_identical_candles(seed):
-    msgs = random_stream(1500, seed) + [End()]
+    msgs = [*random_stream(1500, seed), End()]
     full = fresh()
     expected = candle_events(full.process_batch(1, msgs))
     assert len([e for e in expected if e["closed"]]) > 50
@@ -76,7 +75,8 @@ def test_snapshot_is_json_and_has_next_seq():
 
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None)

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from market_data_tick_handler import timeframes
-from market_data_tick_handler.timeframes import (base_length, bucket_start, iso_utc, parse_bar_spec,
-                                                 parse_timeframes)
+from market_data_tick_handler.timeframes import base_length, bucket_start, iso_utc, parse_bar_spec, parse_timeframes
 
 S = 1_000_000
 

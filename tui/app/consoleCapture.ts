@@ -2,7 +2,7 @@
  * While the monitor runs, console.* and stray stderr writes (tardis-dev's DEBUG output, library
  * warnings) become lines of the logs pane instead of breaking the layout.
  */
-import { format } from 'node:util';
+import { format, stripVTControlCharacters } from 'node:util';
 import type { LogLevel } from '../../core/index.js';
 import type { LogFeed } from './useEngineFeed.js';
 
@@ -15,13 +15,15 @@ export function captureConsole(): ConsoleCapture {
   const pending: [LogLevel, string][] = [];
   const emit = (level: LogLevel, text: string) => {
     for (const line of text.split(/\r?\n/)) {
-      const clean = line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
+      const clean = stripVTControlCharacters(line).trimEnd();
       if (!clean) continue;
       if (listeners.size === 0) {
         if (pending.length < 500) pending.push([level, clean]);
       } else for (const listener of listeners) listener(level, clean);
     }
   };
+  // the originals, to put back as they were
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored onto the same objects, never called unbound
   const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, write: process.stderr.write };
   console.log = (...args: unknown[]) => emit('info', format(...args));
   console.info = (...args: unknown[]) => emit('info', format(...args));
@@ -33,7 +35,7 @@ export function captureConsole(): ConsoleCapture {
     const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
     callback?.();
     return true;
-  }) as typeof process.stderr.write;
+  });
 
   return {
     subscribe(listener) {

@@ -4,7 +4,7 @@
  * keys while they are open.
  */
 import { useInput } from 'ink';
-import type { MutableRefObject } from 'react';
+import type { RefObject } from 'react';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fieldProblem, isActive, nextSpeed, parseSpeed, type PlaybackControl, type StreamInfo, type StreamRequest } from '../../core/index.js';
@@ -18,7 +18,7 @@ import type { Dispatch } from './useStore.js';
 export interface KeyContext {
   readonly engine: EngineControl;
   readonly dispatch: Dispatch;
-  readonly state: MutableRefObject<TuiState>;
+  readonly state: RefObject<TuiState>;
   /** Defaults for new streams (timeframes, mode, pacing …) when no stream is selected. */
   readonly baseRequest: StreamRequest;
   readonly onQuit: () => void;
@@ -122,7 +122,7 @@ function controlReplay(context: KeyContext, stream: StreamInfo | undefined, comm
   dispatch({ type: 'flash', message: `${stream.id} ${said[control.action]}` });
 }
 
-export function speedLabel(speed: 'max' | number | string): string {
+export function speedLabel(speed: number | string): string {
   return speed === 'max' ? 'max' : `${speed}×`;
 }
 

@@ -7,13 +7,14 @@ export interface Size {
   readonly rows: number;
 }
 
+const readSize = (stdout: NodeJS.WriteStream): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+
 export function useTerminalSize(fixed?: Size): Size {
   const { stdout } = useStdout();
-  const read = (): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState<Size>(read);
+  const [size, setSize] = useState<Size>(() => readSize(stdout));
   useEffect(() => {
     if (fixed) return;
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(readSize(stdout));
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

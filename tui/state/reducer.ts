@@ -142,6 +142,8 @@ function applyEngine(state: TuiState, events: readonly EngineEvent[], snapshot: 
       case 'processor':
         processor = { status: event.status, detail: event.detail };
         break;
+      case 'tick':
+        break; // the terminal shows candles, not raw ticks
       case 'cleared': {
         const gone = new Set(event.runIds);
         streams = streams.filter((stream) => !gone.has(stream.runId));

@@ -35,7 +35,7 @@ export type TextField = Exclude<FormField, 'source'>;
 
 export interface AddForm {
   readonly field: FormField;
-  readonly values: { readonly [F in TextField]: string } & { readonly source: SourceChoice };
+  readonly values: Readonly<Record<TextField, string>> & { readonly source: SourceChoice };
   /** A problem of the whole request (the engine's refusal). */
   readonly error: string | null;
   /** Inline problems, one per field, found before start. */

@@ -15,7 +15,7 @@ const cellsOf = (lines: Segment[][], tone: string) => lines.flatMap((line) => li
 test('every line is exactly the chart width and the height is kept', () => {
   const lines = renderChart(candleSeries(30), { width: 50, height: 14, color: true, timeframeSeconds: 15 });
   assert.equal(lines.length, 14);
-  for (const line of text(lines)) assert.equal([...line].length, 50, line);
+  for (const line of text(lines)) assert.equal(Array.from(line).length, 50, line);
 });
 
 test('an up bar is a green body with wicks, a down bar a red one', () => {
@@ -30,7 +30,7 @@ test('an up bar is a green body with wicks, a down bar a red one', () => {
   assert.match(red, /[│╵╷]/);
   // The up bar's wick reaches the top row (its high is the chart's maximum) and the bottom row.
   const rows = text(lines);
-  const column = rows.map((row) => [...row]).map((row) => row.findIndex((ch) => ch !== ' '));
+  const column = rows.map((row) => Array.from(row)).map((row) => row.findIndex((ch) => ch !== ' '));
   assert.ok(column[0]! >= 0, 'something drawn on the top row');
 });
 

@@ -21,8 +21,8 @@ const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-tui-'));
 
 // Ink renders only a final frame when it thinks it runs in CI: the pane is a real terminal.
-const env = { ...process.env, TERM: 'xterm-256color' } as NodeJS.ProcessEnv;
-for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'TMUX']) delete env[name];
+const { CI: _ci, CONTINUOUS_INTEGRATION: _ciToo, NO_COLOR: _noColor, TMUX: _tmux, ...inherited } = process.env;
+const env: NodeJS.ProcessEnv = { ...inherited, TERM: 'xterm-256color' };
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { env, encoding: 'utf8' });

@@ -2,7 +2,7 @@
  * The stream and source flags shared by `stream`, `start`, `run` (and later `tui`), with the
  * seed's names and defaults, turned into an engine StreamRequest.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { join } from 'node:path';
 import type { BridgeTuning } from '../bridge/link.js';
 import { UsageError } from '../errors.js';

@@ -3,7 +3,7 @@ import type { Candle } from '../bridge/protocol.js';
 import type { EngineEvent, EngineStats } from '../engine/types.js';
 import type { LogEntry } from '../logs/logger.js';
 
-const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 const green = paint(32);
 const red = paint(31);

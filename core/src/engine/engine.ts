@@ -274,7 +274,7 @@ export class Engine {
     await this.stopAll(flush);
     // Both flush BigQuery within their own shutdown budget: side by side, not one after the other.
     await Promise.all([
-      this.options.tickWriter?.close().catch((error: Error) => this.logger.error(`persist: ${error.message}`)),
+      this.options.tickWriter?.close().catch((error: unknown) => this.logger.error(`persist: ${(error as Error).message}`)),
       this.supervisor?.stop()
     ]);
     await this.logger.close();

@@ -7,7 +7,7 @@ export type PlaybackControl =
   | { readonly action: 'pause' }
   | { readonly action: 'resume' }
   /** `max`, or a multiple of real time (1, 10, 100 …), as --speed takes it. */
-  | { readonly action: 'speed'; readonly speed: 'max' | number | string }
+  | { readonly action: 'speed'; readonly speed: number | string }
   /** The messages up to the end of the current bar of the stream's shortest timeframe, then paused. */
   | { readonly action: 'step' };
 

@@ -137,6 +137,7 @@ export class StreamRunner {
         const speed = parseSpeed(value);
         send({ action: 'speed', speed }, { speed });
       },
+      // eslint-disable-next-line @typescript-eslint/no-useless-default-assignment -- optional in Playback.stepBar, which this mirrors
       stepBar: (barMs, pastEndMs = 0) => send({ action: 'step', barMs, pastEndMs }, { paused: false, stepping: true })
     };
   }

@@ -42,7 +42,7 @@ export function loadStoredCandles(options: WarmupOptions, request: StreamRequest
       try {
         resolve(stdout.split('\n').filter((line) => line.length > 0).map((line) => Candle.parse(JSON.parse(line))));
       } catch (parseError) {
-        reject(parseError as Error);
+        reject(parseError);
       }
     });
   });
@@ -62,8 +62,8 @@ export class WarmStart {
   begin(load: Promise<Candle[]>, onError: (error: Error) => void): void {
     load.then(
       (stored) => this.release(stored),
-      (error: Error) => {
-        onError(error);
+      (error: unknown) => {
+        onError(error as Error);
         this.release([]);
       }
     );

@@ -29,7 +29,7 @@ export interface ReplayResult {
 
 function parseLine(line: string): DeadLetter | undefined {
   try {
-    const value = JSON.parse(line) as Partial<DeadLetter>;
+    const value = JSON.parse(line) as { [K in keyof DeadLetter]?: unknown };
     if (typeof value.dataset === 'string' && typeof value.table === 'string' && typeof value.insertId === 'string' && typeof value.row === 'object' && value.row !== null) {
       return value as DeadLetter;
     }
@@ -54,7 +54,7 @@ export async function replayDeadLetters(file: string, config: BigQueryConfig, cl
   const groups = new Map<string, Row[]>();
   let rows = 0;
   let malformed = 0;
-  let stream;
+  let stream: ReturnType<typeof createReadStream> | undefined;
   try {
     stream = createReadStream(file, 'utf8');
     await new Promise<void>((resolve, reject) => stream!.once('open', () => resolve()).once('error', reject));

@@ -67,7 +67,7 @@ export class RowSender {
     const maybeStored = new Set<Row>();
     for (let attempt = 1; pending.length > 0; attempt++) {
       let retry: Row[] = [];
-      let lastError = '';
+      let lastError: string;
       try {
         const failures = await this.client.insert(dataset, table, pending);
         const failed = new Set<Row>();

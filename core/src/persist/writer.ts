@@ -72,7 +72,7 @@ export class BigQueryTickWriter implements TickWriter {
       try {
         created = await bigquery.ensureTables(this.config.dataset, Object.values(TICK_TABLES));
       } catch (error) {
-        throw new Error(`BigQuery: cannot prepare dataset ${this.config.projectId}.${this.config.dataset}${this.config.apiEndpoint ? ` at ${this.config.apiEndpoint}` : ''}: ${(error as Error).message}`);
+        throw new Error(`BigQuery: cannot prepare dataset ${this.config.projectId}.${this.config.dataset}${this.config.apiEndpoint ? ` at ${this.config.apiEndpoint}` : ''}: ${(error as Error).message}`, { cause: error });
       }
       if (created.length) log('info', `BigQuery: created ${created.join(', ')} in project ${this.config.projectId}`);
       client = bigquery;
@@ -89,7 +89,7 @@ export class BigQueryTickWriter implements TickWriter {
     if (this.closed) return;
     this.buffer.push(message);
     if (this.buffer.length >= this.config.batchSize) this.flush();
-    else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.config.batchTimeoutMs).unref();
+    else this.timer ??= setTimeout(() => this.flush(), this.config.batchTimeoutMs).unref();
   }
 
   /** Hands what is buffered to the sender (in batches of `batchSize`). */
@@ -108,7 +108,7 @@ export class BigQueryTickWriter implements TickWriter {
       const keep = Math.max(0, this.maxBufferedRows - this.queued);
       const overflow = rows.splice(keep);
       const sender = this.sender;
-      this.chain = this.chain.then(() => sender.deadLetter(this.config.dataset, overflow, 'buffer full: BigQuery is not keeping up')).catch((error: Error) => this.failed(error, overflow.length));
+      this.chain = this.chain.then(() => sender.deadLetter(this.config.dataset, overflow, 'buffer full: BigQuery is not keeping up')).catch((error: unknown) => this.failed(error as Error, overflow.length));
     }
     for (let i = 0; i < rows.length; i += this.config.batchSize) this.enqueue(rows.slice(i, i + this.config.batchSize));
   }
@@ -177,7 +177,7 @@ export class BigQueryTickWriter implements TickWriter {
     this.maxWorkers = CLOSE_CONCURRENCY;
     this.flush();
     await this.drain();
-    await this.sender?.settle().catch((error: Error) => this.failed(error, this.sender?.rowsUncertain ?? 0));
+    await this.sender?.settle().catch((error: unknown) => this.failed(error as Error, this.sender?.rowsUncertain ?? 0));
     const s = this.stats();
     const left = this.sender?.counters.rowsLeftAtShutdown ?? 0;
     const budget = `${this.config.retry.closeTimeoutMs / 1000} s`;

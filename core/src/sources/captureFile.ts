@@ -22,7 +22,7 @@ export async function checkCaptureFile(path: string | undefined): Promise<string
   if (path === undefined || path.trim() === '') throw new UsageError('The file source needs --file PATH (a capture file, plain or .gz).');
   try {
     if (!(await stat(path)).isFile()) throw new UsageError(`Capture file "${path}" is not a regular file.`);
-    (await open(path, 'r')).close();
+    await (await open(path, 'r')).close();
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

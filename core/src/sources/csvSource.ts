@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { BookPriceLevel, BookSnapshot, DerivativeTicker, Exchange, Liquidation, Trade } from 'tardis-dev';
+import type { BookPriceLevel, BookSnapshot, DerivativeTicker, Exchange } from 'tardis-dev';
 import { UsageError } from '../errors.js';
 import { IncompleteCapture, checkCaptureFile } from './captureFile.js';
 import { csvRows, type BadRow } from './csvRows.js';
@@ -29,7 +29,7 @@ import type { OpenedSource, SourceHooks, SourceMessage, SourceReport, SourceSpec
  * the smallest depth >= N, cut to N levels.
  */
 
-type Dataset = { kind: 'trades' | 'liquidations' | 'derivative_ticker' } | { kind: 'book'; depth: number };
+type Dataset = { kind: 'trades' } | { kind: 'liquidations' } | { kind: 'derivative_ticker' } | { kind: 'book'; depth: number };
 
 interface CsvFile {
   readonly path: string;
@@ -124,7 +124,7 @@ function rowMapper(file: CsvFile): RowMapper {
       if (t === undefined || price === undefined || amount === undefined) return 'bad timestamp, price or amount';
       if (side !== 'buy' && side !== 'sell' && (side !== 'unknown' || type === 'liquidation')) return `bad side "${side}"`;
       const id = iId >= 0 && cells[iId] !== '' ? cells[iId] : undefined;
-      return [{ type, symbol: cells[iSymbol]!.toUpperCase(), exchange, id, price, amount, side, ...t } as Trade | Liquidation];
+      return [{ type, symbol: cells[iSymbol]!.toUpperCase(), exchange, id, price, amount, side, ...t }];
     };
   }
   if (dataset.kind === 'derivative_ticker') {
@@ -144,7 +144,7 @@ function rowMapper(file: CsvFile): RowMapper {
       return [ticker];
     };
   }
-  const depth = dataset.kind === 'book' ? dataset.depth : 0;
+  const depth = dataset.depth;
   const columns = (side: 'asks' | 'bids') =>
     Array.from({ length: depth }, (_, i) => [at(`${side}[${i}].price`), at(`${side}[${i}].amount`)] as const);
   const [askColumns, bidColumns] = [columns('asks'), columns('bids')];

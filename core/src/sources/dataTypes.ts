@@ -5,7 +5,7 @@ import {
   normalizeLiquidations,
   normalizeTrades
 } from 'tardis-dev';
-import type { BookSnapshot, ComputableFactory, Exchange, MapperFactory } from 'tardis-dev';
+import type { BookSnapshot, ComputableFactory, MapperFactory, NormalizedData } from 'tardis-dev';
 import { UsageError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 
@@ -84,7 +84,12 @@ export function requireTrades(types: readonly ParsedDataType[]): void {
   );
 }
 
-const NORMALIZER: Record<Kind, MapperFactory<any, any>> = {
+/** One of tardis-dev's normalizers. Each is typed by the exchanges it supports, so a list of
+ * them across exchanges has no common exchange type but `any`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Normalizer = MapperFactory<any, NormalizedData>;
+
+const NORMALIZER: Record<Kind, Normalizer> = {
   trades: normalizeTrades,
   book_snapshot: normalizeBookChanges,
   derivative_ticker: normalizeDerivativeTickers,
@@ -102,7 +107,7 @@ export interface DataTypePlan {
   /** Requested types the exchange offers. */
   readonly active: ParsedDataType[];
   /** tardis-dev normalizers to feed the source with. */
-  readonly normalizers: MapperFactory<any, any>[];
+  readonly normalizers: Normalizer[];
   /** computeBookSnapshots computables (empty: no compute stage). */
   readonly computables: ComputableFactory<BookSnapshot>[];
   /** Message types to yield (plus 'disconnect'); book_change stays internal. */
@@ -120,13 +125,13 @@ export function planDataTypes(
   warn: (message: string) => void
 ): DataTypePlan {
   const active: ParsedDataType[] = [];
-  const normalizers: MapperFactory<any, any>[] = [];
+  const normalizers: Normalizer[] = [];
   const byKind = new Map<Kind, ParsedDataType[]>();
   for (const t of types) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), t]);
   for (const [kind, ofKind] of byKind) {
     const normalizer = NORMALIZER[kind];
     try {
-      normalizer(exchange as Exchange, date);
+      normalizer(exchange, date);
     } catch {
       const what = kind === 'book_snapshot' ? 'order book (book change)' : MESSAGE_TYPE[kind];
       warn(`${exchange} offers no ${what} data in tardis-dev: ${ofKind.map((t) => t.name).join(', ')} skipped.`);

@@ -1,8 +1,8 @@
 import { normalizeBookChanges } from 'tardis-dev';
-import type { Disconnect, Exchange, Mapper, MapperFactory, NormalizedData } from 'tardis-dev';
+import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
 import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, checkCaptureFile, parseCaptureLine, readLines } from './captureFile.js';
 import { planDataTypes } from './dataTypes.js';
-import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
+import type { DataTypePlan, Normalizer, ParsedDataType } from './dataTypes.js';
 import { RecentKeys, UpdateIds } from './duplicates.js';
 import { resolveExchange } from './exchanges.js';
 import { guessExchanges } from './guessExchange.js';
@@ -17,7 +17,7 @@ export interface FileSourceOptions {
   readonly exchange: string;
   /** Native ids, upper case: the output filter, as replayNormalized's. */
   readonly symbols: readonly string[];
-  readonly normalizers: readonly MapperFactory<any, any>[];
+  readonly normalizers: readonly Normalizer[];
   readonly warn: (message: string) => void;
 }
 
@@ -28,7 +28,7 @@ const MAX_LINE_WARNINGS = 10;
 const STREAM_ROUTED = new Set(['binance', 'binance-us', 'binance-futures', 'binance-delivery']);
 
 /** Lines whose stream no mapper handles are skipped before JSON.parse (e.g. bookTicker: ~40% of a Binance capture). */
-function streamFilter(exchange: string, normalizers: readonly MapperFactory<any, any>[]): ((stream: string) => boolean) | undefined {
+function streamFilter(exchange: string, normalizers: readonly Normalizer[]): ((stream: string) => boolean) | undefined {
   if (!STREAM_ROUTED.has(exchange)) return undefined;
   const probes = normalizers.map((normalizer) => normalizer(exchange as Exchange, new Date(0)));
   const decided = new Map<string, boolean>();
@@ -81,7 +81,7 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
     const u = wrapSnapshots ? message.data?.u : undefined;
     return typeof u === 'number' && typeof message.stream === 'string' && message.stream.includes('@depth') && updateIds.stale(message.stream, u);
   };
-  let mappers: Mapper<any, any>[] | undefined;
+  let mappers: ReturnType<Normalizer>[] | undefined;
   let previous = new Date(0);
   let connected = false; // a message since the last disconnect (no disconnect twice in a row)
   let lineNumber = 0;
@@ -146,7 +146,7 @@ export async function* fileMessages(options: FileSourceOptions, report: SourceRe
           message = { stream: snapshotStream, generated: true, data: message };
         }
         const localTimestamp = parsed.localTimestamp;
-        if (mappers === undefined) mappers = normalizers.map((normalizer) => normalizer(exchange as Exchange, localTimestamp));
+        mappers ??= normalizers.map((normalizer) => normalizer(exchange as Exchange, localTimestamp));
         let checked = false;
         for (const mapper of mappers) {
           try {

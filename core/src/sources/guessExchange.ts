@@ -1,6 +1,6 @@
 /** Which exchange a capture is from, when the requested one reads none of it: for the "no data" message. */
 import { EXCHANGES, normalizeBookChanges, normalizeTrades } from 'tardis-dev';
-import type { Mapper } from 'tardis-dev';
+import type { Normalizer } from './dataTypes.js';
 import { DEFUNCT_EXCHANGES } from './exchanges.js';
 
 /** Exchanges (other than the requested one) whose tardis-dev mappers read the sampled messages, with the symbols they find. */
@@ -15,7 +15,7 @@ export function readersOf(sample: readonly unknown[], skip = ''): { exchange: st
     if (exchange === skip || exchange in DEFUNCT_EXCHANGES) continue;
     const symbols = new Set<string>();
     for (const factory of [normalizeTrades, normalizeBookChanges]) {
-      let mapper: Mapper<any, any>;
+      let mapper: ReturnType<Normalizer>;
       try {
         mapper = factory(exchange, new Date());
       } catch {

@@ -26,7 +26,7 @@ export { DEFUNCT_EXCHANGES } from './exchanges.js';
  */
 export async function openSource(spec: SourceSpec, hooks: SourceHooks): Promise<OpenedSource> {
   if (!SOURCE_KINDS.includes(spec.source)) {
-    throw new UsageError(`Unknown source "${spec.source}". Accepted: ${SOURCE_KINDS.join(', ')}.${didYouMean(String(spec.source), SOURCE_KINDS)}`);
+    throw new UsageError(`Unknown source "${spec.source}". Accepted: ${SOURCE_KINDS.join(', ')}.${didYouMean(spec.source, SOURCE_KINDS)}`);
   }
   const speed = parseSpeed(spec.speed);
   const types = parseDataTypes(spec.dataTypes);

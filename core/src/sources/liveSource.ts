@@ -1,5 +1,5 @@
 import { streamNormalized } from 'tardis-dev';
-import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
+import type { Exchange } from 'tardis-dev';
 import { UsageError } from '../errors.js';
 import { planDataTypes } from './dataTypes.js';
 import type { DataTypePlan, ParsedDataType } from './dataTypes.js';
@@ -49,7 +49,7 @@ function streamLive(exchange: string, symbols: string[], plan: DataTypePlan, hoo
   return streamNormalized(
     { exchange: exchange as Exchange, symbols, withDisconnectMessages: true, onError },
     ...plan.normalizers
-  ) as AsyncIterableIterator<NormalizedData | Disconnect>;
+  );
 }
 
 /** The live pipeline (also the demo's): tardis-dev's streamNormalized, optionally recorded. */

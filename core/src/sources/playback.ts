@@ -56,7 +56,7 @@ export class Playback {
   }
 
   /** Changes the pacing while the source runs; `value` as --speed takes it (max, 1, 10, 100 …). */
-  setSpeed(value: Speed | string): void {
+  setSpeed(value: number | string): void {
     this.speedValue = parseSpeed(value);
     this.pacer = this.newPacer();
     this.changed();

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { stream } from 'tardis-dev';
-import type { Disconnect, Exchange, MapperFactory, NormalizedData } from 'tardis-dev';
+import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
+import type { Normalizer } from './dataTypes.js';
 import { getFilters, normalizeMessages } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
 
@@ -82,7 +83,7 @@ export async function openRecorder(path: string, warn: (message: string) => void
 export interface RecordedStreamOptions {
   readonly exchange: string;
   readonly symbols: string[];
-  readonly normalizers: readonly MapperFactory<any, any>[];
+  readonly normalizers: readonly Normalizer[];
   readonly recorder: Recorder;
   readonly onError: (error: Error) => void;
 }

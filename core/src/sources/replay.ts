@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { replayNormalized } from 'tardis-dev';
-import type { Exchange, MapperFactory } from 'tardis-dev';
+import type { Exchange } from 'tardis-dev';
+import type { Normalizer } from './dataTypes.js';
 import { formatDateToPath, getFilters, optimizeFilters, sha256 } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
 
@@ -53,7 +54,7 @@ export function isFreeWithoutApiKey(range: ReplayRange): boolean {
 }
 
 /** tardis-dev's cache folder for these normalizers: {cacheDir}/feeds/{exchange}/{sha256(optimizeFilters(filters))}. */
-export function cacheFeedDir(cacheDir: string, exchange: string, normalizers: readonly MapperFactory<any, any>[], symbols: string[], date: Date): string {
+export function cacheFeedDir(cacheDir: string, exchange: string, normalizers: readonly Normalizer[], symbols: string[], date: Date): string {
   const filters = getFilters(normalizers.map((n) => n(exchange as Exchange, date)), symbols);
   return `${cacheDir}/feeds/${exchange}/${sha256(optimizeFilters(filters))}`;
 }
@@ -71,7 +72,7 @@ export function allSlicesCached(feedDir: string, range: ReplayRange, maxMinutes 
 export interface ReplayOptions {
   readonly exchange: string;
   readonly symbols: string[];
-  readonly normalizers: readonly MapperFactory<any, any>[];
+  readonly normalizers: readonly Normalizer[];
   readonly range: ReplayRange;
   readonly cacheDir: string;
   readonly apiKey: string | undefined;

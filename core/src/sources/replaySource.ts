@@ -1,4 +1,3 @@
-import type { Disconnect, NormalizedData } from 'tardis-dev';
 import { getOptions } from 'tardis-dev/dist/options.js';
 import { planDataTypes } from './dataTypes.js';
 import type { ParsedDataType } from './dataTypes.js';
@@ -33,7 +32,7 @@ export async function openReplaySource(spec: SourceSpec, types: ParsedDataType[]
   }
   const aligned = range.from.valueOf() === range.fetchFrom.valueOf() && range.to.valueOf() === range.fetchTo.valueOf();
   return buildSource({
-    raw: raw as AsyncIterableIterator<NormalizedData | Disconnect>,
+    raw,
     plan,
     symbols,
     live: false,

@@ -82,5 +82,5 @@ export interface SourceReport extends SourceCounts {
 export const newReport = (): SourceReport => ({ duplicates: 0, malformed: 0, oversized: 0, failure: undefined });
 
 export interface SourceHooks {
-  warn(message: string): void;
+  readonly warn: (message: string) => void;
 }

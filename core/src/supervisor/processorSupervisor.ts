@@ -97,7 +97,7 @@ export class ProcessorSupervisor {
     this.stopping = true;
     this.restartAbort.abort();
     const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (child?.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       this.signal('SIGTERM');
       const timer = setTimeout(() => this.signal('SIGKILL'), this.stopGraceMs);
@@ -148,7 +148,7 @@ export class ProcessorSupervisor {
     });
     this.child = child;
     this.lastStderr = [];
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       this.lastStderr = [...this.lastStderr.slice(-19), line];
       this.processorLog.stderr(line);
     });
@@ -164,7 +164,7 @@ export class ProcessorSupervisor {
         fail(`Python processor did not start within ${START_TIMEOUT_MS / 1000} s`);
       }, START_TIMEOUT_MS);
 
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         if (listening) return;
         const port = parseListening(line);
         if (port === undefined) return;
@@ -176,7 +176,7 @@ export class ProcessorSupervisor {
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
-          (error: Error) => fail(error.message)
+          (error: unknown) => fail((error as Error).message)
         );
       });
 

@@ -26,7 +26,7 @@ export class FakeBigQuery {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`fake BigQuery exited with ${code}`)));
-      createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+      createInterface({ input: child.stdout }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
     });
     return new FakeBigQuery(child, `http://127.0.0.1:${port}`);
   }

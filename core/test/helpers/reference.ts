@@ -31,8 +31,8 @@ export async function referenceFor(file: string, exchange: Exchange, symbol: str
   const computables = [computeTradeBars({ kind: 'time', interval: barMs }), computeBookSnapshots({ depth: 5, interval: 0 })];
   for await (const message of compute(normalized(file, exchange, symbol), ...computables)) {
     const m = message as { type: string };
-    if (m.type === 'trade_bar') bars.push(message as unknown as TradeBar);
-    else if (m.type === 'book_snapshot') books.push(message as unknown as BookSnapshot);
+    if (m.type === 'trade_bar') bars.push(message);
+    else if (m.type === 'book_snapshot') books.push(message);
   }
   return { bars, books };
 }

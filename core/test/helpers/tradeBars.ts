@@ -53,7 +53,7 @@ export function tradeBars(trades: readonly Trade[], kind: BarKind, interval: num
   const computable = computeTradeBars({ kind, interval })();
   const bars: TradeBar[] = [];
   const feed = (trade: Trade) => {
-    for (const bar of computable.compute(trade)) bars.push(bar as TradeBar);
+    for (const bar of computable.compute(trade)) bars.push(bar);
   };
   trades.forEach(feed);
   const last = trades.at(-1);

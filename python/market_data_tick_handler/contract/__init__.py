@@ -11,4 +11,5 @@ from typing import Any
 @cache
 def vocabulary() -> dict[str, Any]:
     """Data types, stream statuses and feature names (``contract/vocabulary.json``)."""
-    return json.loads(files(__name__).joinpath("vocabulary.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(files(__name__).joinpath("vocabulary.json").read_text(encoding="utf-8"))
+    return data

@@ -8,7 +8,8 @@ thread or their own task), flushing what is buffered in ``aclose`` at shutdown.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 
 class Persister(Protocol):

@@ -36,11 +36,12 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..protocol import FEATURE_NAMES
 
@@ -114,7 +115,7 @@ def make_client(settings: BigQuerySettings, env: Mapping[str, str] = os.environ)
     if settings.api_endpoint is not None:
         from google.auth.credentials import AnonymousCredentials
 
-        return bigquery.Client(project=settings.project, credentials=AnonymousCredentials(),
+        return bigquery.Client(project=settings.project, credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth leaves it unannotated
                                client_options={"api_endpoint": settings.api_endpoint})
     key_file = env.get("GOOGLE_APPLICATION_CREDENTIALS", "").strip()
     gcloud = Path(env.get("CLOUDSDK_CONFIG") or Path.home() / ".config" / "gcloud") \
@@ -140,7 +141,8 @@ def candle_schema() -> list[Any]:
     from google.cloud.bigquery import SchemaField
 
     def f(name: str, kind: str, mode: str = "NULLABLE", description: str | None = None) -> Any:
-        return SchemaField(name, kind, mode=mode, description=description)
+        # None is accepted at run time (no description); the stubs only name their sentinel.
+        return SchemaField(name, kind, mode=mode, description=description)  # type: ignore[arg-type]
 
     return [
         f("exchange", "STRING", "REQUIRED", "Tardis exchange id"),
@@ -176,7 +178,7 @@ def candle_row(candle: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     row["trades"] = int(candle["trades"])
     row["gap"] = bool(candle.get("gap"))
     row["features"] = {name: _number(features.get(name)) for name in FEATURE_NAMES}
-    row["inserted_at"] = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    row["inserted_at"] = datetime.now(UTC).isoformat(timespec="microseconds")
     insert_id = f"{candle['exchange']}:{candle['symbol']}:{candle['timeframe']}:{candle['start']}"
     row["insert_id"] = insert_id
     return insert_id, row
@@ -233,12 +235,12 @@ class BigQueryPersister:
         self._warned = 0
 
     @classmethod
-    def connect(cls, settings: BigQuerySettings) -> "BigQueryPersister":
+    def connect(cls, settings: BigQuerySettings) -> BigQueryPersister:
         """Builds the client and prepares the table (blocking: call it at start)."""
         client = make_client(settings)
         try:
             created = ensure_tables(client, settings)
-        except Exception as exc:  # noqa: BLE001 - one clear line, no stack trace
+        except Exception as exc:
             where = f" at {settings.api_endpoint}" if settings.api_endpoint else ""
             raise BigQueryConfigError(f"cannot prepare {settings.project}.{settings.dataset}{where}: "
                                       f"{getattr(exc, 'message', None) or exc}") from None
@@ -275,7 +277,7 @@ class BigQueryPersister:
             self._full.clear()
             try:
                 await self.flush(full_only=full_only)
-            except Exception:  # noqa: BLE001 - a bug here must not end persistence silently
+            except Exception:
                 log.exception("BigQuery: sending candles failed")
             if self._buffer:
                 self._has_rows.set()  # a partial batch left: it gets its own timeout
@@ -325,7 +327,7 @@ class BigQueryPersister:
                 errors = self.client.insert_rows_json(
                     self.table, [row for _, row in pending], row_ids=[rid for rid, _ in pending],
                     skip_invalid_rows=True, retry=None, timeout=60)
-            except Exception as exc:  # noqa: BLE001 - classified below
+            except Exception as exc:
                 status = getattr(exc, "code", None)
                 status = status if isinstance(status, int) else None
                 last_error = f"{status or 'network error'}: {getattr(exc, 'message', None) or exc}"
@@ -386,7 +388,7 @@ class BigQueryPersister:
 
             stored = {row["insert_id"] for row in self.client.list_rows(
                 self.table, selected_fields=[SchemaField("insert_id", "STRING")])}
-        except Exception as exc:  # noqa: BLE001 - cannot tell: every one goes to the file
+        except Exception as exc:
             log.warning("BigQuery: cannot read %s to check %d uncertain candles (%s)", self.table, len(held), exc)
             stored = set()
         for (rid, row), error, out_of_time in held:
@@ -397,7 +399,7 @@ class BigQueryPersister:
                 self._dead_letter([(rid, row)], error)
 
     def _dead_letter(self, rows: Sequence[tuple[str, dict[str, Any]]], error: str) -> None:
-        failed_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         lines = "".join(json.dumps({"dataset": self.settings.dataset, "table": TABLE, "insertId": rid,
                                     "row": row, "error": error, "failedAt": failed_at},
                                    separators=(",", ":")) + "\n" for rid, row in rows)

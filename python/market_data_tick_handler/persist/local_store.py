@@ -20,10 +20,11 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .store_schema import CANDLE_BASE_NAMES, ensure_schema, is_feature_column, quote
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -67,8 +68,8 @@ def iso_utc(value: str | datetime | Any) -> str:
     if not isinstance(value, datetime):
         raise TypeError(f"expected a time, got {value!r}")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -161,17 +162,18 @@ def read_table(store: str | os.PathLike[str] | None = None, query: CandleQuery |
     return to_table(rows, features)
 
 
-def _timestamps(texts: list[str | None]) -> pa.Array:
+def _timestamps(texts: list[str | None]) -> pa.Array[Any]:
     """ISO-8601 UTC text (ms) to timestamp[ms, UTC] (an unparsable value fails loudly)."""
     return pa.array(texts, type=pa.string()).cast(pa.timestamp("ms", tz="UTC"))
 
 
 def to_table(rows: list[tuple[Any, ...]], features: list[str]) -> pa.Table:
     """Store rows (key columns then features, as selected by ``read_table``) to a typed table."""
-    by_column = list(zip(*rows)) if rows else [()] * (len(KEY_COLUMNS) + len(features))
-    arrays: list[pa.Array] = []
+    by_column = list(zip(*rows, strict=True)) if rows else [()] * (len(KEY_COLUMNS) + len(features))
+    arrays: list[pa.Array[Any]] = []
     names: list[str] = []
-    for (name, kind), values in zip(KEY_COLUMNS, by_column):
+    # the key columns lead; the features follow them (read below)
+    for (name, kind), values in zip(KEY_COLUMNS, by_column, strict=False):
         if pa.types.is_timestamp(kind):
             arrays.append(_timestamps(list(values)))
         elif pa.types.is_boolean(kind):
@@ -179,7 +181,7 @@ def to_table(rows: list[tuple[Any, ...]], features: list[str]) -> pa.Table:
         else:
             arrays.append(pa.array(list(values), type=kind))
         names.append(name)
-    for name, values in zip(features, by_column[len(KEY_COLUMNS):]):
+    for name, values in zip(features, by_column[len(KEY_COLUMNS):], strict=True):
         arrays.append(pa.array(list(values), type=pa.float64()))
         names.append(name)
     return pa.Table.from_arrays(arrays, names=names)

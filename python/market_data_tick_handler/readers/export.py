@@ -17,8 +17,9 @@ import os
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc

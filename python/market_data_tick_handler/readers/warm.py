@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from .candles import KEY_COLUMNS, CandleQuery, StoreNotFound, iso_utc, read_table
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -210,7 +211,8 @@ async def read_candles(url: str, *, exchange: str, symbol_key: str, timeframes: 
                             yield event
         except _OUTAGE_ERRORS as exc:
             if not is_closed():
-                log.info("LiveFeatureStream redis %s: connection lost (%s); retrying in %.2fs", redact_url(url), exc, delay)
+                log.info("LiveFeatureStream redis %s: connection lost (%s); retrying in %.2fs",
+                         redact_url(url), exc, delay)
         finally:
             await client.aclose()
         if is_closed():

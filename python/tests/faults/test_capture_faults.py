@@ -4,9 +4,9 @@ across a restart of the processor from its acknowledged state."""
 
 from __future__ import annotations
 
-from market_data_tick_handler.processor import StreamProcessor
+from helpers import T0, S, book, disconnect, trade
 
-from helpers import S, T0, book, disconnect, trade
+from market_data_tick_handler.processor import StreamProcessor
 
 BOOK_FEATURES = ("spread_bps", "mid", "weighted_mid", "obi_5")
 

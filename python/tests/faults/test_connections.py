@@ -11,7 +11,7 @@ import os
 import resource
 import sys
 
-from helpers import S, T0, EnginePeer, trade, url
+from helpers import T0, EnginePeer, S, trade, url
 
 from market_data_tick_handler.logging_setup import PACKAGE_LOGGER, EngineLogForwarder
 

@@ -9,12 +9,12 @@ import json
 import os
 from typing import Any
 
+from helpers import EnginePeer, batch_frame, hello_frame, random_stream, url
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from helpers import EnginePeer, batch_frame, hello_frame, random_stream, url
 from market_data_tick_handler.engine_session import SessionConfig
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats

@@ -14,7 +14,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from helpers import S, T0, EnginePeer, trade
+from helpers import T0, EnginePeer, S, trade
+
 from market_data_tick_handler.timeframes import iso_utc
 
 SECRET = "0c5e7d9a1f3b2468ace0bd13579f2e4c"

@@ -71,7 +71,7 @@ async function followWith(options: FollowOptions, signals: StopSignals): Promise
   clearTimeout(durationTimer);
 
   const info = engine.streamInfo(id);
-  const code = ended === 'failed' ? (info?.failure?.usage ? EXIT.usage : EXIT.failed) : signals.exitCode();
+  const code = ended === 'failed' ? (info.failure?.usage ? EXIT.usage : EXIT.failed) : signals.exitCode();
   // A second signal, or a stop that takes too long, ends the run at once (the processor with it).
   const forceExit = () => {
     engine.processor?.crash();
@@ -99,7 +99,7 @@ async function followWith(options: FollowOptions, signals: StopSignals): Promise
   else console.log(formatStats(stats));
   // The last line says why the run failed (a refused request was only logged at info).
   if (ended === 'failed') {
-    console.error(info?.failure?.usage ? `tickbridge: ${info.failure.message}` : `tickbridge: stream ${id} failed: ${info?.detail ?? 'unknown error'}`);
+    console.error(info.failure?.usage ? `tickbridge: ${info.failure.message}` : `tickbridge: stream ${id} failed: ${info.detail}`);
   }
   return code;
 }

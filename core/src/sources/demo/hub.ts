@@ -105,7 +105,7 @@ export class StreamHub {
     }
     const { method, params, id } = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
     const requestId = typeof id === 'number' || typeof id === 'string' ? id : null;
-    const streams = Array.isArray(params) && params.every((p) => typeof p === 'string') ? (params as string[]) : undefined;
+    const streams = Array.isArray(params) && params.every((p) => typeof p === 'string') ? params : undefined;
     switch (method) {
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE':

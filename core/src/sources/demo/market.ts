@@ -6,7 +6,7 @@
  */
 import { OrderBook, type BookSide, type Side } from './book.js';
 import type { InstrumentSpec } from './instruments.js';
-import { Prng } from './prng.js';
+import type { Prng } from './prng.js';
 
 export interface TradeEvent {
   readonly id: number;

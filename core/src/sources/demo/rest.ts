@@ -107,7 +107,7 @@ export class RestApi {
   private charge(exchange: DemoExchangeId, weight: number): number {
     const minute = Math.floor(this.context.nowMs() / 60_000);
     const usage = this.used.get(exchange);
-    const total = (usage !== undefined && usage.minute === minute ? usage.weight : 0) + weight;
+    const total = (usage?.minute === minute ? usage.weight : 0) + weight;
     this.used.set(exchange, { minute, weight: total });
     return total;
   }

@@ -97,7 +97,7 @@ export type FromWorker =
   | { readonly type: 'messages'; readonly messages: readonly ForwardedMessage[] }
   | { readonly type: 'ended'; readonly outcome: WorkerOutcome; readonly progress: WorkerProgress };
 
-type Dated = { timestamp?: Date; localTimestamp: Date };
+interface Dated { timestamp?: Date; localTimestamp: Date }
 
 /** Keeps the `μs` of a message's dates for the trip across the boundary. */
 export function forwardMessage(message: SourceMessage): ForwardedMessage {

@@ -131,8 +131,10 @@ export class StreamPump {
     this.report(); // the engine learns at once whether the source has playback controls
     const link = this.openLink(source);
     await this.pump(source, link);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during the await above
     if (this.stopRequested && !this.flushOnStop) return { kind: 'stopped', flushed: false, beforeOpen: false };
     await link.finish();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during the awaits above
     if (this.stopRequested) return { kind: 'stopped', flushed: true, beforeOpen: false };
     return { kind: 'exhausted', failure: source.report.failure ?? null };
   }

@@ -47,8 +47,9 @@ import os
 import queue
 import re
 import threading
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import Any, AsyncIterator, Iterator, Literal
+from typing import Any, Literal
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
@@ -177,7 +178,7 @@ class LiveFeatureStream:
                         items.put_nowait(item)
                     except queue.Full:  # the caller is slower than the stream: wait, keep order
                         await asyncio.to_thread(items.put, item)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 items.put(exc)
             else:
                 items.put(done)
@@ -229,7 +230,8 @@ class LiveFeatureStream:
             return False  # already yielded (closed), or an update of a bar already closed
         # Time bars follow each other end to start; a later start means bars are missing.
         # (Bars of N trades, e.g. `500t`, end at their last trade: no such rule for them.)
-        candle["after_gap"] = last is not None and start > last[1] and _TIME_BARS.fullmatch(candle["timeframe"]) is not None
+        time_bar = _TIME_BARS.fullmatch(candle["timeframe"]) is not None
+        candle["after_gap"] = last is not None and start > last[1] and time_bar
         if candle["closed"] or candle["final"]:
             self._last_closed[key] = (start, candle["end"])
         return True
@@ -321,8 +323,7 @@ class LiveFeatureStream:
                                 yield event
             except InvalidURI:
                 raise
-            except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError,
-                    msgspec.DecodeError) as exc:
+            except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake, msgspec.DecodeError) as exc:
                 failures += 1
                 if not self._closed:
                     (log.warning if failures == 1 else log.info)(
