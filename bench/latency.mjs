@@ -71,6 +71,13 @@ const request = {
 };
 const unmountTui = withTui ? await attachTui(engine, request) : () => {};
 const id = engine.startStream(request);
+// the warm-up counts from the moment the stream runs (a loaded machine takes seconds to get there)
+for (let waited = 0; ; waited += 50) {
+  const { status, detail } = engine.streamInfo(id);
+  if (status === 'running') break;
+  if (status !== 'starting' || waited > 60_000) throw new Error(`stream ${status}: ${detail}`);
+  await sleep(50);
+}
 await sleep(warmupMs);
 measureFrom = now();
 const mainLoop = loopMeter();

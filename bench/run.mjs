@@ -5,8 +5,9 @@
  * prints it only). Every step runs in its own process, one after the other. Figures are printed,
  * never asserted: the exit code is non-zero only when a step could not run.
  *
- * Full ≈ 10 min (three rounds of six variants on a 250k-message capture; a 1M-message capture
- * streamed 5 times for the memory figure), --quick ≈ 2–3 min (the same steps, smaller inputs).
+ * Full ≈ 10 min on an idle machine (three rounds of seven variants on a 250k-message capture; a
+ * 1M-message capture streamed 5 times for the memory figure; three headless / TUI-attached pairs
+ * of the live latency), --quick ≈ 2–3 min (the same steps, smaller inputs, one latency pair).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
