@@ -1,6 +1,6 @@
 /** Small helpers shared by the benchmark steps: child steps, /proc sampling, statistics. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,38 @@ export function cpuSeconds(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** Nanoseconds each thread of a process has run, and waited runnable for a CPU (/proc/<pid>/task/<tid>/schedstat). */
+export function schedstat(pid) {
+  const threads = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        threads.set(Number(tid), { run, wait });
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return threads;
+}
+
+/**
+ * Shares of `seconds` a process's threads ran and waited for a CPU between two schedstat
+ * readings: `main` (the thread whose id is the pid), `busiest` (the other thread that ran the
+ * most: a stream's worker in the engine) and `all` (every thread, summed).
+ */
+export function schedShares(pid, before, after, seconds) {
+  const share = (ns) => ns / 1e9 / seconds;
+  const deltas = [...after].map(([tid, t]) => ({ tid, run: t.run - (before.get(tid)?.run ?? 0), wait: t.wait - (before.get(tid)?.wait ?? 0) }));
+  const view = (d) => (d === undefined ? null : { run: share(d.run), wait: share(d.wait) });
+  const others = deltas.filter((d) => d.tid !== pid).sort((a, b) => b.run - a.run);
+  const all = deltas.reduce((sum, d) => ({ run: sum.run + d.run, wait: sum.wait + d.wait }), { run: 0, wait: 0 });
+  return { main: view(deltas.find((d) => d.tid === pid)), busiest: view(others[0]), all: view(all) };
 }
 
 /** The 1-minute load average. */

@@ -9,7 +9,9 @@
  * With --concurrent N, N streams of the capture run at once instead (each in its own worker
  * thread): the figure is their aggregate rate, all messages over the time until the last ends.
  *
- *   node bench/pipeline.mjs --file <capture> [--streams 1] [--concurrent N] [--data-types trades] [--sample-ms 250]
+ * --batch N sets the bridge's most messages per frame (default: the engine's, 100), for experiments.
+ *
+ *   node bench/pipeline.mjs --file <capture> [--streams 1] [--concurrent N] [--data-types trades] [--sample-ms 250] [--batch N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,8 @@ const concurrent = args.concurrent === undefined ? 0 : Number(args.concurrent);
 const dataTypes = args['data-types'] ? [args['data-types']] : DATA_TYPES;
 const sampleMs = args['sample-ms'] === undefined ? 0 : Number(args['sample-ms']);
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-logs-'));
-const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logLevel: 'warning' });
+const tuning = args.batch === undefined ? {} : { maxBatchMessages: Number(args.batch) };
+const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir } }, logLevel: 'warning', tuning });
 const processorPid = engine.processor.pid;
 let closedCandles = 0;
 let updates = 0;
@@ -36,10 +39,11 @@ engine.subscribe((event) => {
 
 let done = 0; // messages of the streams already finished
 let current; // the running stream's id
+let streamNumber = 0; // of the running stream, from 0
 const samples = [];
 const sample = () => {
   const running = current === undefined ? 0 : (engine.streamInfo(current).status === 'running' ? engine.streamInfo(current).messages : 0);
-  samples.push({ messages: done + running, engine: rssMb(process.pid), processor: rssMb(processorPid) });
+  samples.push({ stream: current === undefined ? undefined : streamNumber, messages: done + running, engine: rssMb(process.pid), processor: rssMb(processorPid) });
 };
 const timer = sampleMs > 0 ? setInterval(sample, sampleMs) : undefined;
 
@@ -65,6 +69,7 @@ for (let n = 0; n < streams; n++) {
   const candles0 = closedCandles;
   const cpu0 = { engine: cpuSeconds(process.pid), processor: cpuSeconds(processorPid) };
   const started = performance.now();
+  streamNumber = n;
   current = engine.startStream(request);
   const info = await engine.whenDone(current);
   const seconds = (performance.now() - started) / 1000;

@@ -5,8 +5,9 @@
  * prints it only). Every step runs in its own process, one after the other. Figures are printed,
  * never asserted: the exit code is non-zero only when a step could not run.
  *
- * Full ≈ 10 min (three rounds of six variants on a 250k-message capture; a 1M-message capture
- * streamed 5 times for the memory figure), --quick ≈ 2–3 min (the same steps, smaller inputs).
+ * Full ≈ 10 min on an idle machine (three rounds of seven variants on a 250k-message capture; a
+ * 1M-message capture streamed 5 times for the memory figure; three headless / TUI-attached pairs
+ * of the live latency), --quick ≈ 2–3 min (the same steps, smaller inputs, one latency pair).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +23,8 @@ const quick = args.quick === true;
 // other), reported as the median with min–max: these machines drift by ±30% within minutes.
 const PAIRS = 3;
 const PLAN = quick
-  ? { capture: 20_000, memoryCapture: 120_000, memoryStreams: 2, idleStreams: 3, latencyS: 4, latencyWarmupS: 1, tuiS: 2, tuiWarmupS: 2, micro: 100_000, microRepeat: 1 }
-  : { capture: 250_000, memoryCapture: 1_000_000, memoryStreams: 5, idleStreams: 4, latencyS: 12, latencyWarmupS: 3, tuiS: 10, tuiWarmupS: 3, micro: 150_000, microRepeat: 2 };
+  ? { capture: 20_000, memoryCapture: 120_000, memoryStreams: 2, idleStreams: 3, latencyS: 4, latencyWarmupS: 1, latencyPairs: 1, tuiS: 2, tuiWarmupS: 2, micro: 100_000, microRepeat: 1 }
+  : { capture: 250_000, memoryCapture: 1_000_000, memoryStreams: 5, idleStreams: 4, latencyS: 12, latencyWarmupS: 3, latencyPairs: PAIRS, tuiS: 10, tuiWarmupS: 3, micro: 150_000, microRepeat: 2 };
 const LATENCY_DEMO_RATE = 23_000; // market steps/s of the demo exchange: ~10k messages/s into the engine
 const TUI_DEMO_RATE = 11_500; // ~5k messages/s
 
@@ -68,6 +69,7 @@ try {
       seed: () => node('seed.mjs', file, 300_000),
       twoStreams: () => node('pipeline.mjs', [...file, '--concurrent', '2'], 300_000),
       pipelineTrades: () => node('pipeline.mjs', [...file, '--data-types', 'trades'], 300_000),
+      sourceTrades: () => node('source.mjs', [...file, '--data-types', 'trades'], 300_000),
       seedTrades: () => node('seed.mjs', [...file, '--data-types', 'trades'], 300_000)
     };
     await step('rounds', async () => {
@@ -80,7 +82,7 @@ try {
       return rounds;
     });
     // the memory figure: RSS over all the streams, one after the other
-    await step('pipeline', () => node('pipeline.mjs', ['--file', memoryCapture, '--streams', String(PLAN.memoryStreams), '--sample-ms', '250'], 600_000));
+    await step('pipeline', () => node('pipeline.mjs', ['--file', memoryCapture, '--streams', String(PLAN.memoryStreams), '--sample-ms', '250'], 1_200_000));
   } else {
     // as the tests do: without the real captures these figures are skipped, not failed
     const skipped = { error: `real captures not found (${SOURCE_CAPTURE})` };
@@ -88,7 +90,17 @@ try {
     say(skipped.error);
   }
   rmSync(dir, { recursive: true, force: true });
-  await step('latency', () => runStep(process.execPath, ['--import', './bench/trace-push.mjs', join(BENCH_DIR, 'latency.mjs'), '--rate', String(LATENCY_DEMO_RATE), '--seconds', String(PLAN.latencyS), '--warmup', String(PLAN.latencyWarmupS)], { timeoutMs: 120_000 }));
+  // headless and with the TUI attached, interleaved (the target asks for the TUI attached)
+  await step('latency', async () => {
+    const latency = (tui) => runStep(process.execPath, ['--import', './bench/trace-link.mjs', join(BENCH_DIR, 'latency.mjs'), '--rate', String(LATENCY_DEMO_RATE),
+      '--seconds', String(PLAN.latencyS), '--warmup', String(PLAN.latencyWarmupS), ...(tui ? ['--tui'] : [])], { timeoutMs: 120_000 });
+    const runs = { headless: [], tui: [] };
+    for (let n = 0; n < PLAN.latencyPairs; n++) {
+      runs.headless.push(await latency(false));
+      runs.tui.push(await latency(true));
+    }
+    return runs;
+  });
   await step('idle', () => node('idle.mjs', ['--streams', String(PLAN.idleStreams)], 180_000));
   await step('tui', () => node('tui.mjs', ['--demo-rate', String(TUI_DEMO_RATE), '--seconds', String(PLAN.tuiS), '--warmup', String(PLAN.tuiWarmupS), '--pairs', String(PAIRS)], 300_000));
   await step('micro', () => runStep(VENV_PYTHON, [join(ROOT, 'python', 'bench', 'bench_processor.py'), '--messages', String(PLAN.micro), '--repeat', String(PLAN.microRepeat), '--json'], { timeoutMs: 120_000 }));

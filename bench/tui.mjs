@@ -20,7 +20,7 @@ const demoRate = Number(args['demo-rate'] ?? 11_500);
 const seconds = Number(args.seconds ?? 15);
 const warmupMs = Number(args.warmup ?? 5) * 1000;
 const pairs = Number(args.pairs ?? 3);
-const CLI = join(DIST, 'core', 'src', 'cli', 'main.js');
+const CLI = join(DIST, 'cli', 'main.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function freePort() {

@@ -12,6 +12,8 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist', 'vscode');
 const production = !process.argv.includes('--dev');
 rmSync(out, { recursive: true, force: true });
+const common = { absWorkingDir: root, bundle: true, logLevel: 'warning' };
+const sourcemap = production ? false : 'linked';
 
 await Promise.all([
   // the host, and each stream's worker thread (core/src/sources/worker/host.ts starts the file
@@ -21,10 +23,9 @@ await Promise.all([
     ['core/src/sources/worker/main.ts', 'streamWorker.cjs']
   ].map(([entry, file]) =>
     build({
-      absWorkingDir: root,
+      ...common,
       entryPoints: [entry],
       outfile: join(out, file),
-      bundle: true,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
@@ -33,29 +34,11 @@ await Promise.all([
       // core finds its package root from import.meta.url, which CommonJS lacks.
       define: { 'import.meta.url': '__tickbridgeImportMetaUrl' },
       banner: { js: "const __tickbridgeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-      sourcemap: production ? false : 'linked',
-      logLevel: 'warning'
+      sourcemap
     })
   ),
-  build({
-    absWorkingDir: root,
-    entryPoints: { main: 'extension/webview/main.ts' },
-    outdir: join(out, 'webview'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: production,
-    sourcemap: production ? false : 'linked',
-    logLevel: 'warning'
-  }),
-  build({
-    absWorkingDir: root,
-    entryPoints: { main: 'extension/webview/main.css' },
-    outdir: join(out, 'webview'),
-    bundle: true,
-    minify: production,
-    logLevel: 'warning'
-  })
+  // the monitor webview: its script and its style sheet
+  build({ ...common, entryPoints: { main: 'extension/webview/main.ts' }, outdir: join(out, 'webview'), platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap }),
+  build({ ...common, entryPoints: { main: 'extension/webview/main.css' }, outdir: join(out, 'webview'), minify: production })
 ]);
 console.error(`extension: bundled into ${out}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SourceMessage } from '../src/bridge/encode.js';
 import { bigQueryConfigFromEnv, type BigQueryConfig } from '../src/persist/config.js';
 import { replayDeadLetters } from '../src/persist/replay.js';
-import type { DeadLetter } from '../src/persist/sender.js';
+import type { DeadLetter } from '../src/persist/deadLetter.js';
 import { BigQueryTickWriter } from '../src/persist/writer.js';
 import { FakeBigQuery } from './helpers/fakeBigQuery.js';
 import { until } from './helpers/until.js';
@@ -64,11 +64,17 @@ test('creates the dataset and one table per data type, partitioned by day and cl
     assert.deepEqual(resource.timePartitioning, { type: 'DAY', field: 'timestamp' });
     assert.deepEqual(resource.clustering, { fields: ['exchange', 'symbol'] });
   }
-  // opening again finds them
+  // opening again finds them: nothing is created again, no request is refused
+  const logs: string[] = [];
   const again = new BigQueryTickWriter(config({}, 'schema_check'));
-  await again.open(noop);
+  await again.open((_level, message) => logs.push(message));
   await again.close();
-  assert.equal(state.counts.bad_requests, 0);
+  const afterAgain = await fake.state();
+  assert.equal(afterAgain.counts.bad_requests ?? 0, 0, 'no insert of a table or dataset that exists (409)');
+  assert.deepEqual(logs.filter((line) => line.includes('created')), []);
+  for (const table of ['trades', 'book_snapshots', 'derivative_tickers', 'liquidations']) {
+    assert.deepEqual(afterAgain.tables[`tb-test.schema_check.${table}`]?.resource, state.tables[`tb-test.schema_check.${table}`]?.resource, table);
+  }
 });
 
 test('sends a batch when batchSize rows wait, and the rest at close', async () => {

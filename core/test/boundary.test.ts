@@ -1,22 +1,12 @@
-// core/ is the engine: it must never depend on a face (VS Code, Ink, React).
+// core/ is the engine: it must never depend on a face (VS Code, Ink, React, the TUI, the bin).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { BOUNDARIES, crossings } from './helpers/boundaries.js';
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'test' ? [] : sources(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
-}
+test('core/ imports no face: neither vscode, ink, react nor tui/, extension/ or cli/', () => {
+  assert.deepEqual(crossings(BOUNDARIES.core), []);
+});
 
-test('core/ imports neither vscode, ink nor react', () => {
-  const forbidden = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](vscode|ink|react|ink-[^'"]*|react-[^'"]*)['"/]/;
-  const offenders = sources(join(PACKAGE_ROOT, 'core'))
-    .filter((file) => forbidden.test(readFileSync(file, 'utf8')))
-    .map((file) => relative(PACKAGE_ROOT, file));
-  assert.deepEqual(offenders, []);
+test('the bin (cli/) only wires core\'s command line to the terminal monitor', () => {
+  assert.deepEqual(crossings(BOUNDARIES.cli), []);
 });

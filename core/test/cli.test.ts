@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/cli.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, runCli } from './helpers/cli.js';
 
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-cli-'));
 const cases: [string, string[], RegExp][] = [
@@ -30,6 +32,9 @@ for (const [what, args, message] of cases) {
 }
 
 test('--help lists the commands and exits 0', async () => {
-  const result = await runCli(['--help']);
-  assert.equal(result.code, 0);
+  // exits 0 or execFile rejects
+  const result = await promisify(execFile)(process.execPath, [CLI, '--help']);
+  assert.match(result.stdout, /^Usage: tickbridge \[options\] \[command\]/);
+  const listed = [...result.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
+  assert.deepEqual(listed, ['stream', 'start', 'run', 'tui', 'bq-replay', 'server', 'export', 'help']);
 });

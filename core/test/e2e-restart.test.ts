@@ -13,7 +13,7 @@ import { candleRows, captureReplay } from './helpers/store.js';
 /** Replays the futures capture; `speed` paces it so that kills land while data still flows. */
 async function replay(crashAtCandles: number[], speed: 'max' | number) {
   const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-restart-'));
-  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--store-dir', logDir] } }, logDir });
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--storeDir', logDir] } }, logDir });
   const candles: Candle[] = [];
   const pids = new Set<number | undefined>([engine.processor?.pid]);
   engine.subscribe((event) => {

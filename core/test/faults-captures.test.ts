@@ -182,7 +182,7 @@ test('every bad CSV row is counted, whatever it is; the good rows give the same 
     ...Array.from({ length: 6 }, (_, i) => `binance,BTCUSDT,${t0 + i},${t0 + i},x${i},buy,60000`), // a cell short
     ...Array.from({ length: 6 }, (_, i) => `binance,${t0 + i},${t0 + i},y${i},buy,60000,1`), // symbol cell missing, shifted
     ...Array.from({ length: 6 }, (_, i) => `binance,BTCUSDT,${t0 + i},${t0 + i},z${i},buy,not-a-price,1`),
-    ...Array.from({ length: 6 }, (_, i) => `binance,"BTCUSDT",${t0 + i},${t0 + i},q${i},buy,60000,1`),
+    ...Array.from({ length: 6 }, (_, i) => `binance,BTC"USDT,${t0 + i},${t0 + i},q${i},buy,60000,1`), // a stray quote: not CSV
     ...Array.from({ length: 6 }, (_, i) => `binance,ETHUSDT,${t0 + i},soon,w${i},sideways,1,1`) // another symbol, bad too
   ];
   const mixed = [header, ...good];

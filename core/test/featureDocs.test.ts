@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FEATURE_NAMES, PACKAGE_ROOT, featureTooltip, parseFeatureDocs } from '../index.js';
+import { FEATURE_NAMES, PACKAGE_ROOT, featureTooltip } from '../index.js';
+import { parseFeatureDocs } from '../src/contract/featureDocs.js';
 
 test('docs/features.md gives every feature a formula and a unit; the tooltip shows both', () => {
   const docs = parseFeatureDocs(readFileSync(join(PACKAGE_ROOT, 'docs', 'features.md'), 'utf8'));

@@ -95,7 +95,7 @@ test('without the processor environment: one line saying to run setup, exit 2', 
 
 test('a processor that refuses the hello (wrong token) fails the stream at once with its message, exit 1', { timeout: 60_000 }, async (t) => {
   const logDir = tmp('refused');
-  const processor = spawn(VENV_PYTHON, ['-m', 'market_data_tick_handler', '--host', '127.0.0.1', '--port', '0', '--log-dir', logDir, '--no-persist'], {
+  const processor = spawn(VENV_PYTHON, ['-m', 'market_data_tick_handler', '--host', '127.0.0.1', '--port', '0', '--logDir', logDir, '--noPersist'], {
     env: { ...process.env, TICKBRIDGE_TOKEN: 'the-right-token' },
     stdio: ['ignore', 'pipe', 'pipe']
   });
@@ -114,6 +114,24 @@ test('a processor that refuses the hello (wrong token) fails the stream at once 
   assert.match(result.stderr, /failed: missing or wrong token/);
   assert.doesNotMatch(result.stderr, /reconnecting/);
   assert.doesNotMatch(result.stderr, /a-wrong-token/, 'the token is not printed');
+});
+
+test('a processor speaking another protocol version fails the stream on its welcome naming both versions, exit 1', { timeout: 60_000 }, async (t) => {
+  // A peer speaking the protocol's frames with a future version in its welcome (docs/protocol.md).
+  const peer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => peer.once('listening', resolve));
+  let hellos = 0;
+  peer.on('connection', (socket) => socket.once('message', () => {
+    hellos++;
+    socket.send(JSON.stringify({ type: 'welcome', v: 2, stream_id: 'binance:BTCUSDT', server: 'a newer processor' }));
+  }));
+  t.after(() => new Promise((resolve) => peer.close(resolve)));
+  const url = `ws://127.0.0.1:${(peer.address() as { port: number }).port}`;
+  const result = await runCli(['stream', '--source', 'demo', '--pythonWebSocketUrl', url, '--logDir', tmp('version')]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`failed: the processor at ${url} speaks protocol v2; this engine speaks v1`));
+  assert.doesNotMatch(result.stderr, /reconnecting/);
+  assert.equal(hellos, 1, 'no reconnect to a processor of another version');
 });
 
 test('Ctrl-C on `start` reaches only the engine: it stops the processor, no restart, exit 130', { timeout: 60_000 }, async () => {

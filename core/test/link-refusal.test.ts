@@ -112,3 +112,31 @@ test('an HTTP 500 on the upgrade is not a refusal: the link retries and says wha
   assert.equal(link.status === 'refused', false);
   assert.match(statuses[0]![1], /unreachable: answered HTTP 500 Internal Server Error instead of a WebSocket; reconnecting$/);
 });
+
+test('a welcome of another protocol version ends the link naming both versions, no reconnect', async (t) => {
+  const server = await peer((socket) => socket.once('message', () => socket.send(JSON.stringify({ type: 'welcome', v: 2, stream_id: 's1', server: 'test' }))));
+  const { statuses, handlers } = recorder();
+  const link = new BridgeLink(server.url, hello, handlers, { reconnectInitialMs: 10 });
+  t.after(async () => { link.close(); await server.close(); });
+  await until(() => link.status === 'refused');
+  assert.deepEqual(statuses, [['refused', `the processor at ${server.url} speaks protocol v2; this engine speaks v1: install the same version of both`]]);
+  assert.equal(server.connections(), 1);
+});
+
+test('a tick with an implausible price from the processor is refused like the processor refuses it, naming the field', async (t) => {
+  const trade = { type: 'trade', symbol: 'BTCUSDT', amount: 1, side: 'buy', ts: 1 };
+  const server = await peer((socket) => socket.once('message', () => {
+    socket.send(JSON.stringify({ type: 'welcome', v: 1, stream_id: 's1', server: 'test' }));
+    socket.send(JSON.stringify({ type: 'tick', exchange: 'binance', msg: { ...trade, price: -5 }, seq: 1 }));
+    socket.send(JSON.stringify({ type: 'tick', exchange: 'binance', msg: { ...trade, price: 61000 }, seq: 2 }));
+  }));
+  const logs: string[] = [];
+  const ticks: number[] = [];
+  const { handlers } = recorder();
+  const link = new BridgeLink(server.url, { ...hello, mode: 'ticks' }, { ...handlers, log: (_level, message) => logs.push(message), tick: (tick) => ticks.push(tick.seq ?? 0) }, { reconnectInitialMs: 10 });
+  t.after(async () => { link.close(); await server.close(); });
+  await until(() => ticks.length > 0);
+  assert.deepEqual(ticks, [2]);
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!, /^processor sent a bad frame \(msg\.price: /);
+});

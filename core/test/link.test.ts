@@ -1,8 +1,11 @@
 // The engine side of the bridge against a protocol peer: batching, back-pressure, resume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BridgeLink, type LinkHandlers } from '../src/bridge/link.js';
 import type { Candle } from '../src/bridge/protocol.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
 import { ProtocolPeer } from './helpers/protocolPeer.js';
 
 const hello = { stream_id: 's1', exchange: 'binance', symbols: ['BTCUSDT'], timeframes: ['1m'], mode: 'candles' as const, live: false, run_id: 'r1', source: 'file' as const, dataset: null };
@@ -76,4 +79,21 @@ test('a closed candle sent again after a restart is delivered once; open updates
   await peer.until(() => candles.length >= 3);
   assert.deepEqual(candles.map((c) => [c.start.slice(14, 16), c.closed]), [['00', true], ['01', false], ['01', true]]);
   assert.equal(link.duplicateCandles, 1);
+});
+
+test('candles sent again follow the shared resend rule (docs/protocol-fixtures/sequences/candle_resend.json)', async (t) => {
+  interface Step { symbol: string; timeframe: string; start: string; closed: boolean; final: boolean; delivered: boolean; why: string }
+  const fixture = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'docs/protocol-fixtures/sequences/candle_resend.json'), 'utf8')) as { base: object; steps: Step[] };
+  const peer = await ProtocolPeer.start();
+  const candles: Candle[] = [];
+  const link = new BridgeLink(peer.url, hello, handlers(candles));
+  t.after(async () => { link.close(); await peer.close(); });
+  await peer.until(() => peer.connections.length === 1);
+  const socket = peer.connections[0]!.socket;
+  for (const { delivered: _delivered, why: _why, ...step } of fixture.steps) socket.send(JSON.stringify({ ...fixture.base, ...step }));
+  const expected = fixture.steps.filter((step) => step.delivered);
+  await peer.until(() => link.duplicateCandles + candles.length === fixture.steps.length);
+  const key = (c: Pick<Step, 'symbol' | 'timeframe' | 'start' | 'closed' | 'final'>) => `${c.symbol} ${c.timeframe} ${c.start} ${c.closed ? 'closed' : c.final ? 'final' : 'open'}`;
+  assert.deepEqual(candles.map(key), expected.map(key));
+  assert.equal(link.duplicateCandles, fixture.steps.length - expected.length);
 });

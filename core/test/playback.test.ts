@@ -26,7 +26,7 @@ const settled = (candles: Candle[]) =>
 
 test('pause, one-bar steps and speed changes leave the candles identical to an uninterrupted run', { skip: NO_CAPTURE, timeout: 120_000 }, async (t) => {
   const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-playback-'));
-  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--no-persist'] } }, logDir });
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--noPersist'] } }, logDir });
   t.after(() => engine.close());
   const candles = new Map<string, Candle[]>();
   engine.subscribe((event) => {

@@ -122,6 +122,53 @@ describe('csv source', () => {
     assert.ok(warnings.every((w) => w.includes('not among the requested data types')));
   });
 
+  test('quoted cells are read as CSV: a comma inside quotes stays in its cell', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickbridge-csv-quoted-'));
+    const file = join(dir, `${EX}_trades_2024-08-08_BTCUSDT.csv`);
+    const rows = [
+      'exchange,symbol,"timestamp",local_timestamp,id,side,price,amount',
+      `${EX},"BTCUSDT",${T0 + 123},${T0 + 456},"7,1",buy,"100.5",0.25`,
+      `${EX},BTCUSDT,${T0 + 1_000_123},${T0 + 1_000_456},"say ""hi""",sell,101,1`
+    ];
+    writeFileSync(file, rows.join('\n') + '\n');
+    const warnings: string[] = [];
+    const source = await openSource(spec(file, { dataTypes: ['trades'] }), { warn: (m) => void warnings.push(m) });
+    const trades = (await collect(source.messages)) as Trade[];
+    await source.close();
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(trades.map((t) => [t.id, t.side, t.price, t.amount, micros(t.localTimestamp)]), [
+      ['7,1', 'buy', 100.5, 0.25, T0 + 456],
+      ['say "hi"', 'sell', 101, 1, T0 + 1_000_456]
+    ]);
+  });
+
+  test('rows that are not one CSV line are counted (a stray quote, a quoted cell over two lines, a line over the cap); a cut gzip fails after its rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickbridge-csv-bad-'));
+    const row = (i: number, id: string | number = 2000 + i) => `${EX},BTCUSDT,${T0 + i * 1_000_000},${T0 + i * 1_000_000 + 10},${id},buy,100,1`;
+    const rows = ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount', row(0), `${EX},BTC"USDT,${T0},${T0},9,buy,100,1`, row(1, '"over'), 'two",buy,100,1', `${EX},${'x'.repeat(17 * 1024 * 1024)}`, row(2)];
+    const file = join(dir, `${EX}_trades_2024-08-08_BTCUSDT.csv.gz`);
+    const whole = gzipSync(rows.join('\n') + '\n' + Array.from({ length: 2000 }, (_, i) => row(3 + i)).join('\n') + '\n');
+    writeFileSync(file, whole);
+    const warnings: string[] = [];
+    const source = await openSource(spec(file, { dataTypes: ['trades'] }), { warn: (m) => void warnings.push(m) });
+    const trades = (await collect(source.messages)) as Trade[];
+    await source.close();
+    assert.deepEqual(trades.slice(0, 2).map((t) => t.id), ['2000', '2002']);
+    assert.equal(trades.length, 2002);
+    assert.deepEqual({ ...source.report }, { duplicates: 0, malformed: 3, oversized: 1, failure: undefined });
+    assert.match(warnings.join('\n'), /:3: skipped row: not CSV \(Invalid Opening Quote/);
+    assert.match(warnings.join('\n'), /:5: skipped row: a quoted cell runs over lines 4–5/);
+    assert.match(warnings.join('\n'), /:6: skipped row: 17\.0 MiB long, over the 16 MiB line cap/);
+
+    const cut = join(dir, `${EX}_trades_2024-08-09_BTCUSDT.csv.gz`);
+    writeFileSync(cut, whole.subarray(0, whole.length - 200));
+    const truncated = await openSource(spec(cut, { dataTypes: ['trades'] }), { warn: () => {} });
+    const before = (await collect(truncated.messages)).length;
+    await truncated.close();
+    assert.ok(before > 1000, `${before} trades before the cut`);
+    assert.match(truncated.report.failure ?? '', /ends mid-stream after line \d+: it is truncated/);
+  });
+
   test('mistakes are usage errors', async () => {
     const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
     await assert.rejects(openSource(spec(''), { warn: () => {} }), usage(/needs --file/));

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { getRealTimeFeedFactory } from 'tardis-dev';
 import type { BookSnapshot } from 'tardis-dev';
@@ -7,7 +6,6 @@ import { UsageError } from '../src/errors.js';
 import { openSource } from '../src/sources/index.js';
 import type { SourceMessage, SourceSpec } from '../src/sources/index.js';
 
-const demoPresent = ['ts', 'js'].some((ext) => existsSync(new URL(`../src/sources/demo/index.${ext}`, import.meta.url)));
 const demoSpec = (over: Partial<SourceSpec> = {}): SourceSpec => ({
   source: 'demo',
   exchange: 'binance',
@@ -20,7 +18,7 @@ const demoSpec = (over: Partial<SourceSpec> = {}): SourceSpec => ({
 });
 const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
 
-describe('demo source', demoPresent ? {} : { skip: 'core/src/sources/demo is not there yet' }, () => {
+describe('demo source', () => {
   for (const exchange of ['binance', 'binance-futures']) {
     test(`${exchange}: trades and book snapshots through tardis-dev's live path; close stops it`, { timeout: 30_000 }, async () => {
       const realFeed = getRealTimeFeedFactory(exchange as never);

@@ -2,7 +2,7 @@
 // the recording is in the capture format, and replaying it with the file source gives the same
 // normalized messages and, end to end, the same closed candles as the live session.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,12 +14,11 @@ import type { SourceMessage, SourceSpec } from '../src/sources/index.js';
 import { runCli } from './helpers/cli.js';
 import { collect } from './sources-helpers.js';
 
-const demoPresent = ['ts', 'js'].some((ext) => existsSync(new URL(`../src/sources/demo/index.${ext}`, import.meta.url)));
 const micros = (d: Date) => d.valueOf() * 1000 + (d.μs ?? 0);
 /** A message with its dates as epoch µs (a live Date has no `μs`, a parsed one has 0). */
 const plain = (m: SourceMessage) => JSON.parse(JSON.stringify({ ...m, timestamp: 'timestamp' in m ? micros(m.timestamp) : undefined, localTimestamp: micros(m.localTimestamp) })) as unknown;
 
-describe('record and replay', demoPresent ? {} : { skip: 'core/src/sources/demo is not there yet' }, () => {
+describe('record and replay', () => {
   test('a demo session recorded (gzip) replays through the file source as the same messages', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickbridge-record-'));
     const path = join(dir, 'session.raw.gz');

@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
-import { BAR_SPECS_FILE, parseBarSpec, parseTimeframes } from '../src/engine/timeframes.js';
+import { parseBarSpec, parseTimeframes } from '../src/engine/timeframes.js';
+import { PYTHON_DIR } from '../src/paths.js';
 
-const grammar = JSON.parse(readFileSync(BAR_SPECS_FILE, 'utf8')) as {
+const grammar = JSON.parse(readFileSync(join(PYTHON_DIR, 'market_data_tick_handler', 'contract', 'bar_specs.json'), 'utf8')) as {
   accepted_forms: string;
   examples: { valid: Record<string, { kind: string; seconds?: number; origin_seconds?: number; size?: number }>; invalid: string[] };
 };

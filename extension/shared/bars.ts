@@ -1,6 +1,9 @@
 /** Bar list upkeep shared by the host's store and the webview. */
 import type { Bar } from './messages.js';
 
+/** The most bars the monitor keeps per stream and timeframe, in the host's store and the webview alike. */
+export const MAX_BARS_PER_TIMEFRAME = 1000;
+
 /** Inserts or replaces `bar` (by time) in time-sorted `bars`, dropping the oldest beyond `limit`. */
 export function upsertBar(bars: Bar[], bar: Bar, limit: number): void {
   const last = bars[bars.length - 1];

@@ -1,7 +1,9 @@
 /**
  * The one protocol between the extension host and the monitor webview, imported by both sides.
- * Plain data only (it crosses postMessage); no imports from `vscode` or the DOM.
+ * Plain data only (it crosses postMessage); no imports from `vscode` or the DOM, and from core
+ * only types (erased at build: the webview bundle carries none of the engine).
  */
+import type { PlaybackControl, PlaybackState, StreamHealth } from '../../core/index.js';
 
 export type LogLevelName = 'debug' | 'info' | 'warning' | 'error';
 
@@ -33,38 +35,14 @@ export interface StreamView {
   readonly candles: number;
   readonly lastPrice: number | null;
   readonly timeframes: readonly string[];
-  /** Pipeline health (docs/events.md, "health"; the engine's StreamHealth). */
-  readonly health: HealthView;
+  /** Pipeline health (docs/events.md, "health"). */
+  readonly health: StreamHealth;
   /** replay, file and csv streams: the replay controls' state; null for live and demo. */
-  readonly playback: PlaybackView | null;
+  readonly playback: PlaybackState | null;
 }
 
-/** StreamHealth as plain data (this file imports nothing of core). */
-export interface HealthView {
-  readonly lagP50Ms: number | null;
-  readonly lagP99Ms: number | null;
-  readonly windowFill: number;
-  readonly backpressurePauses: number;
-  readonly reconnects: number;
-  readonly gaps: number;
-  readonly late: number | null;
-  readonly skipped: number;
-  readonly messagesPerSecond: number;
-  readonly warning: 'stalled' | 'lagging' | 'backpressure' | 'reconnecting' | null;
-}
-
-export interface PlaybackView {
-  readonly paused: boolean;
-  readonly speed: 'max' | number;
-  readonly stepping: boolean;
-}
-
-/** A replay control the monitor's buttons send (Engine.controlStream). */
-export type ReplayControl =
-  | { readonly action: 'pause' }
-  | { readonly action: 'resume' }
-  | { readonly action: 'step' }
-  | { readonly action: 'speed'; readonly speed: 'max' | number };
+/** A replay control the monitor's buttons send (Engine.controlStream; speeds are 'max' or a number > 0). */
+export type ReplayControl = PlaybackControl;
 
 export interface Totals {
   readonly running: number;

@@ -2,9 +2,10 @@
  * The `tickbridge.*` settings, read through a getter so tests need no `vscode`.
  * Names and defaults here match `contributes.configuration` in package.json (a test checks it).
  */
-import type { LogLevel } from '../../core/index.js';
+import { DEFAULT_TIMEFRAMES, type LogLevel, type SourceKind } from '../../core/index.js';
 
-export const SOURCES = ['demo', 'live', 'replay', 'file'] as const;
+/** The sources the Start Stream picker offers, in its order (csv files come through the capture flow). */
+export const SOURCES = ['demo', 'live', 'replay', 'file'] as const satisfies readonly SourceKind[];
 export type SourceName = (typeof SOURCES)[number];
 
 export interface TickbridgeConfig {
@@ -30,7 +31,7 @@ export const DEFAULTS = {
   defaultExchange: 'binance',
   defaultSymbol: 'BTCUSDT',
   defaultDataTypes: ['trades', 'book_snapshot_5', 'derivative_ticker', 'liquidations'],
-  timeframes: ['15s', '1m', '5m', '15m'],
+  timeframes: DEFAULT_TIMEFRAMES,
   processorPort: 0,
   logLevel: 'info' as LogLevel,
   bigqueryDataset: 'market_data_streaming'

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import type { EngineOptions, StreamRequest } from '../../core/index.js';
 import type { Runner } from './pythonEnv.js';
 
-/** The store folder and the engine settings that use it (processor `--store-dir`, warm start). */
+/** The store folder and the engine settings that use it (processor `--storeDir`, warm start). */
 export function storeSettings(storageDir: string, warmupDepth = '7200s'): { storeDir: string; processorArgs: string[]; warmup: NonNullable<EngineOptions['warmup']> } {
   const storeDir = join(storageDir, 'data');
-  return { storeDir, processorArgs: ['--store-dir', storeDir], warmup: { storeDir, depth: warmupDepth } };
+  return { storeDir, processorArgs: ['--storeDir', storeDir], warmup: { storeDir, depth: warmupDepth } };
 }
 
 /** What to export: everything in the store, or the candles of one stream's venue and symbols. */

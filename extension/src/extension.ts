@@ -57,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           ? bigQueryTickWriter(
               { ...process.env, ...(bigquery.projectId !== null && { GCP_PROJECT_ID: bigquery.projectId }), BIGQUERY_DATASET: bigquery.dataset },
               'tickbridge.bigquery.enabled',
-              join(logDir, 'bigquery-ticks.dead-letter.ndjson')
+              logDir
             )
           : undefined;
         return Engine.start({

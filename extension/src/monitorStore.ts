@@ -6,7 +6,7 @@
  * monitor, the tree and the status bar.
  */
 import { PLAYBACK_SPEEDS, featureTooltip, isActive, type FeatureDoc, type Candle, type EngineEvent, type StreamInfo } from '../../core/index.js';
-import { upsertBar } from '../shared/bars.js';
+import { MAX_BARS_PER_TIMEFRAME, upsertBar } from '../shared/bars.js';
 import type { Bar, LogLine, MonitorSnapshot, StreamView, Totals } from '../shared/messages.js';
 
 export { upsertBar };
@@ -77,7 +77,7 @@ export class MonitorStore {
 
   constructor(
     private readonly featureNames: readonly string[],
-    private readonly limits: StoreLimits = { barsPerTimeframe: 1000, logLines: 2000 },
+    private readonly limits: StoreLimits = { barsPerTimeframe: MAX_BARS_PER_TIMEFRAME, logLines: 2000 },
     docs: Readonly<Record<string, FeatureDoc>> = {}
   ) {
     this.featureTooltips = Object.fromEntries(featureNames.map((name) => [name, featureTooltip(name, docs[name])]));

@@ -18,24 +18,23 @@ export function statusBarTooltip(totals: Totals): string {
   return `Tickbridge: ${totals.running} running, ${formatRate(totals.messagesPerSecond)} messages/s, processor ${totals.processor}. Click to open the monitor.${attention}`;
 }
 
-/** Codicon name and theme colour id for a stream status. */
-export function statusIcon(status: string): { readonly icon: string; readonly color?: string } {
-  switch (status) {
-    case 'running':
-      return { icon: 'pass-filled', color: 'testing.iconPassed' };
-    case 'starting':
-      return { icon: 'loading~spin' };
-    case 'reconnecting':
-      return { icon: 'sync~spin', color: 'list.warningForeground' };
-    case 'stalled':
-      return { icon: 'warning', color: 'list.warningForeground' };
-    case 'finished':
-      return { icon: 'check' };
-    case 'failed':
-      return { icon: 'error', color: 'list.errorForeground' };
-    default:
-      return { icon: 'debug-stop' };
-  }
+interface StatusIcon {
+  readonly icon: string;
+  readonly color?: string;
+}
+
+/** Codicon name and theme colour id of each stream status (stopped and unknown: debug-stop). */
+const STATUS_ICONS: Readonly<Record<string, StatusIcon>> = {
+  running: { icon: 'pass-filled', color: 'testing.iconPassed' },
+  starting: { icon: 'loading~spin' },
+  reconnecting: { icon: 'sync~spin', color: 'list.warningForeground' },
+  stalled: { icon: 'warning', color: 'list.warningForeground' },
+  finished: { icon: 'check' },
+  failed: { icon: 'error', color: 'list.errorForeground' }
+};
+
+export function statusIcon(status: string): StatusIcon {
+  return Object.hasOwn(STATUS_ICONS, status) ? STATUS_ICONS[status]! : { icon: 'debug-stop' };
 }
 
 export function streamDescription(view: StreamView): string {

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RunResult {
@@ -58,14 +58,24 @@ export function venvPythonPath(venvDir: string, platform = process.platform): st
   return platform === 'win32' ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
 }
 
-/** Identifies the shipped processor: its pyproject.toml and package sources. */
+/** What of the processor folder is not the processor: pip's copy and the digest both leave it out. */
+const NOT_THE_PROCESSOR = /(^|[\\/])(\.venv|tests|__pycache__|build|[^\\/]*\.egg-info|\.pytest_cache)$/;
+
+/** The processor's files (pyproject.toml and every package file), sorted, relative to the folder. */
+function processorFiles(processorDir: string, under = ''): string[] {
+  return readdirSync(join(processorDir, under), { withFileTypes: true })
+    .filter((entry) => !NOT_THE_PROCESSOR.test(entry.name))
+    .flatMap((entry) => {
+      const path = join(under, entry.name);
+      return entry.isDirectory() ? processorFiles(processorDir, path) : entry.isFile() ? [path] : [];
+    })
+    .sort();
+}
+
+/** Identifies the shipped processor: every file pip installs from it (a changed features.py too). */
 export function processorDigest(processorDir: string): string {
-  const hash = createHash('sha256').update(readFileSync(join(processorDir, 'pyproject.toml')));
-  const pkg = join(processorDir, 'market_data_tick_handler');
-  for (const name of ['__init__.py', 'protocol.py', 'processor.py', 'server.py']) {
-    const file = join(pkg, name);
-    if (existsSync(file)) hash.update(readFileSync(file));
-  }
+  const hash = createHash('sha256');
+  for (const path of processorFiles(processorDir)) hash.update(`${path}\0`).update(readFileSync(join(processorDir, path))).update('\0');
   return hash.digest('hex');
 }
 
@@ -125,7 +135,7 @@ export async function ensureProcessorPython(options: PythonEnvOptions): Promise<
   rmSync(source, { recursive: true, force: true });
   cpSync(options.processorDir, source, {
     recursive: true,
-    filter: (path) => !/(^|[\\/])(\.venv|tests|__pycache__|build|[^\\/]*\.egg-info|\.pytest_cache)$/.test(path)
+    filter: (path) => !NOT_THE_PROCESSOR.test(path)
   });
   const pip = await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', source]);
   if (pip.code !== 0) {

@@ -12,7 +12,7 @@ interface Manifest {
   activationEvents: string[];
   contributes: {
     commands: { command: string; title: string }[];
-    configuration: { properties: Record<string, { default: unknown }> };
+    configuration: { properties: Record<string, { default: unknown; items?: { pattern?: string } }> };
     views: Record<string, { id: string }[]>;
     viewsContainers: { activitybar: { id: string }[] };
   };
@@ -69,6 +69,14 @@ test('the manifest declares every setting the extension reads, with the same def
   assert.deepEqual(declared['tickbridge.timeframes']?.default, DEFAULTS.timeframes);
   assert.equal(declared['tickbridge.processorPort']?.default, DEFAULTS.processorPort);
   for (const key of ['pythonPath', 'bigquery.enabled', 'bigquery.projectId', 'bigquery.dataset']) assert.ok(`tickbridge.${key}` in declared);
+});
+
+test('the timeframes setting accepts every bar spec of the contract, and its default is the contract\'s', () => {
+  const grammar = JSON.parse(readFileSync(join(root, 'python/market_data_tick_handler/contract/bar_specs.json'), 'utf8')) as { default: string[]; examples: { valid: Record<string, unknown> } };
+  const setting = manifest.contributes.configuration.properties['tickbridge.timeframes'];
+  const pattern = new RegExp(setting?.items?.pattern ?? '^$');
+  for (const label of Object.keys(grammar.examples.valid)) assert.match(label, pattern);
+  assert.deepEqual(DEFAULTS.timeframes, grammar.default);
 });
 
 test('the manifest contributes the commands, the Streams view and points main at the bundle', () => {

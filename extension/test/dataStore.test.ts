@@ -20,7 +20,7 @@ test('the store lives in global storage; the processor and the warm start use it
   const storage = '/home/user/.config/Code/User/globalStorage/tickbridge.tickbridge';
   const settings = storeSettings(storage);
   assert.equal(settings.storeDir, join(storage, 'data'));
-  assert.deepEqual(settings.processorArgs, ['--store-dir', join(storage, 'data')]);
+  assert.deepEqual(settings.processorArgs, ['--storeDir', join(storage, 'data')]);
   assert.equal(settings.warmup.storeDir, join(storage, 'data'));
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FEATURE_NAMES } from '../../core/index.js';
-import { MonitorSession } from '../src/monitorSession.js';
+import { LOG_FLUSH_MS, MonitorSession } from '../src/monitorSession.js';
 import { MonitorStore } from '../src/monitorStore.js';
 import type { HostToWebview } from '../shared/messages.js';
 import { candle, candleEvent, streamInfo } from './fakes.js';
@@ -71,12 +71,15 @@ test('the first stream of an empty monitor triggers a snapshot; later changes on
   assert.deepEqual(posted.map((m) => m.type), ['snapshot', 'snapshot', 'streams']);
 });
 
-test('logs are batched; start and stop run the commands', async () => {
+test('logs are batched; start and stop run the commands', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const { posted, session, apply, commands } = setup();
   session.receive({ type: 'ready', selected: null, timeframe: null });
   posted.length = 0;
   for (const message of ['a', 'b']) apply({ type: 'log', entry: { time: 't', level: 'warning', origin: 'processor', message } });
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.mock.timers.tick(LOG_FLUSH_MS - 1);
+  assert.deepEqual(posted, [], 'held until the batch is due');
+  t.mock.timers.tick(1);
   assert.deepEqual(posted, [{ type: 'logs', lines: [{ time: 't', level: 'warning', origin: 'processor', message: 'a' }, { time: 't', level: 'warning', origin: 'processor', message: 'b' }] }]);
   session.receive({ type: 'start' });
   session.receive({ type: 'stop', streamId: 's1' });

@@ -62,6 +62,17 @@ test('first use: venv in global storage from python3, processor pip-installed fr
     await ensureProcessorPython({ configuredPython: null, storageDir: f.storageDir, processorDir: f.processorDir, runner: update.runner });
     assert.equal(update.calls.filter((c) => c.includes('-m venv')).length, 0);
     assert.equal(update.calls.filter((c) => c.includes('pip install')).length, 1);
+
+    // So is a change to any module of the package; Python's byte-code cache is not a change.
+    writeFileSync(join(f.processorDir, 'market_data_tick_handler', 'features.py'), 'WINDOW = 20\n');
+    const features = fakePython();
+    await ensureProcessorPython({ configuredPython: null, storageDir: f.storageDir, processorDir: f.processorDir, runner: features.runner });
+    assert.equal(features.calls.filter((c) => c.includes('pip install')).length, 1, 'a new features.py is installed');
+    mkdirSync(join(f.processorDir, 'market_data_tick_handler', '__pycache__'));
+    writeFileSync(join(f.processorDir, 'market_data_tick_handler', '__pycache__', 'features.cpython-312.pyc'), 'x');
+    const cached = fakePython();
+    await ensureProcessorPython({ configuredPython: null, storageDir: f.storageDir, processorDir: f.processorDir, runner: cached.runner });
+    assert.deepEqual(cached.calls, []);
   } finally {
     f.cleanup();
   }

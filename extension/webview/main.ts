@@ -2,7 +2,7 @@
  * The monitor webview: says `ready` (with its persisted selection), then renders what the host
  * sends. Talks to the host only through the messages in shared/messages.ts.
  */
-import { upsertBar } from '../shared/bars.js';
+import { MAX_BARS_PER_TIMEFRAME, upsertBar } from '../shared/bars.js';
 import type { Bar, HostToWebview, ReplayControl, StreamView, Totals, WebviewPersistedState, WebviewToHost } from '../shared/messages.js';
 import { renderHealth } from './health.js';
 import { CandleChart } from './chart.js';
@@ -17,7 +17,6 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const MAX_BARS = 1000;
 const vscode = acquireVsCodeApi();
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the element type it expects
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -124,7 +123,7 @@ function receive(message: HostToWebview): void {
     }
     case 'bar':
       if (message.streamId !== persisted.selected || message.timeframe !== persisted.timeframe) return;
-      upsertBar(bars, message.bar, MAX_BARS);
+      upsertBar(bars, message.bar, MAX_BARS_PER_TIMEFRAME);
       chart.update(message.bar);
       renderFeatures();
       return;

@@ -2,7 +2,8 @@
 
 Prints exactly one line on stdout once listening, ``{"event":"listening","host":...,"port":N}``
 (the port actually bound when ``--port 0``), and exits 0 after a clean shutdown on SIGTERM,
-SIGINT or, with ``--exit-on-stdin-eof``, when stdin reaches end of file.
+SIGINT or, with ``--exitOnStdinEof``, when stdin reaches end of file. Flags are camelCase like
+every other command's; the kebab-case spellings of earlier versions still work (not in --help).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
-from .engine_session import SessionConfig
-from .logging_setup import EngineLogForwarder, setup_logging
+from .cli_args import checked_list, int_at_least
+from .engine_admission import SessionConfig
+from .logging_setup import LOG_FILE_NAME, EngineLogForwarder, setup_logging
 from .persist import PersistPublisher
 from .persist.bigquery import BigQueryConfigError, BigQueryPersister, settings_from_env
 from .persist.local_store import LocalStore, StoreFailed
@@ -27,10 +30,18 @@ from .processor import DEFAULT_LATENESS_US
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
 from .streaming_service.backends import EventPublisher
-from .streaming_service.modes.serve_mode import ServeHub
-from .timeframes import ACCEPTED_FORMS, parse_timeframes
+from .streaming_service.modes.serve_hub import ServeHub
+from .timeframes import ACCEPTED_FORMS, DEFAULT_TIMEFRAMES, parse_timeframes
 
 log = logging.getLogger("market_data_tick_handler")
+
+
+def _flag(parser: argparse.ArgumentParser, camel: str, kebab: str, **kwargs: Any) -> None:
+    """Adds ``camel`` (the documented name) and ``kebab``, the spelling of earlier versions, as a
+    hidden alias: same destination and parsing, left out of --help and of error messages."""
+    parser.add_argument(camel, **kwargs)
+    alias = {key: value for key, value in kwargs.items() if key not in ("help", "default")}
+    parser.add_argument(kebab, **alias, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,57 +50,53 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tickbridge processor: builds candles and features from the engine's market "
                     "data and serves them to consumers over WebSocket.")
     parser.add_argument("--host", default="localhost", help="interface to listen on (default: localhost)")
-    parser.add_argument("--port", type=int, default=8765,
+    parser.add_argument("--port", type=int_at_least(0), default=8765,
                         help="port (default: 8765; 0 picks a free one, printed on the listening line)")
     parser.add_argument("--symbol", default="BTC-USDT",
                         help="default symbol of consumers that name none (engines send their own)")
     parser.add_argument("--exchange", default="binance", help="default exchange of consumers (default: binance)")
-    parser.add_argument("--timeframes", nargs="+", default=["15s", "1m", "5m", "15m"],
+    parser.add_argument("--timeframes", nargs="+", default=list(DEFAULT_TIMEFRAMES),
+                        action=checked_list(parse_timeframes),
                         help=f"timeframes of streams whose hello names none; {ACCEPTED_FORMS}")
-    parser.add_argument("--no-serve", action="store_true", help="do not accept consumers (no serve hub)")
-    parser.add_argument("--no-persist", action="store_true", help="do not persist candles")
-    parser.add_argument("--store-dir", type=Path,
-                        default=Path(os.environ.get("TICKBRIDGE_STORE_DIR") or "data"),
-                        help="local store folder: closed candles go to <dir>/candles.sqlite "
-                             "(default: $TICKBRIDGE_STORE_DIR or ./data)")
-    parser.add_argument("--redis-url", default=None,
-                        help="publish candles to Redis, e.g. redis://localhost:6379/0; prefer $REDIS_URL "
-                             "when it holds a password (a command line is visible to every user)")
-    parser.add_argument("--log-dir", type=Path,
-                        default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
-                        help="folder of python_server.log (default: $TICKBRIDGE_LOG_DIR or ./logs)")
-    parser.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME_BYTES,
-                        help="largest accepted frame; a larger one closes the connection with 1009")
-    parser.add_argument("--history", type=int, default=1000,
+    _flag(parser, "--noServe", "--no-serve", dest="no_serve", action="store_true",
+          help="do not accept consumers (no serve hub)")
+    _flag(parser, "--noPersist", "--no-persist", dest="no_persist", action="store_true",
+          help="do not persist candles")
+    _flag(parser, "--storeDir", "--store-dir", dest="store_dir", type=Path,
+          default=Path(os.environ.get("TICKBRIDGE_STORE_DIR") or "data"),
+          help="local store folder: closed candles go to <dir>/candles.sqlite "
+               "(default: $TICKBRIDGE_STORE_DIR or ./data)")
+    _flag(parser, "--redisUrl", "--redis-url", dest="redis_url", default=None,
+          help="publish candles to Redis, e.g. redis://localhost:6379/0; prefer $REDIS_URL "
+               "when it holds a password (a command line is visible to every user)")
+    _flag(parser, "--logDir", "--log-dir", dest="log_dir", type=Path,
+          default=Path(os.environ.get("TICKBRIDGE_LOG_DIR") or "logs"),
+          help=f"folder of {LOG_FILE_NAME} (default: $TICKBRIDGE_LOG_DIR or ./logs)")
+    _flag(parser, "--maxFrameBytes", "--max-frame-bytes", dest="max_frame_bytes", type=int_at_least(1),
+          default=DEFAULT_MAX_FRAME_BYTES,
+          help="largest accepted frame; a larger one closes the connection with 1009")
+    parser.add_argument("--history", type=int_at_least(0), default=1000,
                         help="closed candles kept per exchange, symbol and timeframe for new consumers")
-    parser.add_argument("--partial-interval-ms", type=int, default=250,
-                        help="at most one update of an open bar per symbol and timeframe per interval")
-    parser.add_argument("--close-grace-ms", type=int, default=2000,
-                        help="live streams: a bar closes on the wall clock this long after its end")
-    parser.add_argument("--lateness-ms", type=int, default=DEFAULT_LATENESS_US // 1000,
-                        help="a symbol's bar closes once a message of that symbol is this much newer "
-                             "than its end; older messages for it are late (counted, dropped)")
-    parser.add_argument("--max-connections", type=int, default=512,
-                        help="concurrent connections served; more are dropped (logged once per burst)")
-    parser.add_argument("--store-retry-s", type=float, default=30.0,
-                        help="a local store that cannot be written is retried this long (candles are "
-                             "not acknowledged meanwhile), then the processor exits with code 3")
-    parser.add_argument("--exit-on-stdin-eof", action="store_true",
-                        help="shut down when stdin reaches end of file (parent process gone)")
+    _flag(parser, "--partialIntervalMs", "--partial-interval-ms", dest="partial_interval_ms", type=int_at_least(1),
+          default=250, help="at most one update of an open bar per symbol and timeframe per interval")
+    _flag(parser, "--closeGraceMs", "--close-grace-ms", dest="close_grace_ms", type=int_at_least(0), default=2000,
+          help="live streams: a bar closes on the wall clock this long after its end")
+    _flag(parser, "--latenessMs", "--lateness-ms", dest="lateness_ms", type=int_at_least(0),
+          default=DEFAULT_LATENESS_US // 1000,
+          help="a symbol's bar closes once a message of that symbol is this much newer "
+               "than its end; older messages for it are late (counted, dropped)")
+    _flag(parser, "--maxConnections", "--max-connections", dest="max_connections", type=int_at_least(1), default=512,
+          help="concurrent connections served; more are dropped (logged once per burst)")
+    _flag(parser, "--storeRetryS", "--store-retry-s", dest="store_retry_s", type=float, default=30.0,
+          help="a local store that cannot be written is retried this long (candles are "
+               "not acknowledged meanwhile), then the processor exits with code 3")
+    _flag(parser, "--exitOnStdinEof", "--exit-on-stdin-eof", dest="exit_on_stdin_eof", action="store_true",
+          help="shut down when stdin reaches end of file (parent process gone)")
     return parser
 
 
-def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    try:
-        parse_timeframes(args.timeframes)
-    except ValueError as exc:
-        parser.error(str(exc))
-    for name in ("max_frame_bytes", "partial_interval_ms", "max_connections"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    for name in ("history", "close_grace_ms", "lateness_ms", "port"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name.replace('_', '-')} must be >= 0")
+def _check_exposure(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A listener other machines reach needs a strong token (the environment's, not a flag)."""
     if not is_loopback(args.host):
         problem = token_weakness(os.environ.get("TICKBRIDGE_TOKEN"))
         if problem is not None:
@@ -152,7 +159,7 @@ async def run(args: argparse.Namespace, forwarder: EngineLogForwarder) -> None:
     publishers: list[EventPublisher] = []
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     if redis_url:
-        from .streaming_service.redis_backend import RedisPublisher
+        from .streaming_service.redis_publisher import RedisPublisher
         publishers.append(RedisPublisher(redis_url))
     store = None
     if not args.no_persist:
@@ -194,7 +201,7 @@ class ProcessorFailed(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _check(parser, args)
+    _check_exposure(parser, args)
     forwarder = EngineLogForwarder()
     setup_logging(args.log_dir, forwarder)
     try:

@@ -1,75 +1,38 @@
-"""One engine connection: hello, batches in, candles / acks out (docs/protocol.md, Delivery).
+"""One engine connection: batches in, candles / acks out (docs/protocol.md, Delivery).
 
-Every outgoing frame goes through one ordered ``Outbox`` and is queued at the moment the
-state it reflects is produced (processing is synchronous), so an ``ack`` always follows the
-events of the messages it covers, whichever task produced them.
+The hello was accepted before (``engine_admission``). Every outgoing frame goes through one
+ordered outbox (a ``WriterQueue``) and is queued at the moment the state it reflects is
+produced (processing is synchronous), so an ``ack`` always follows the events of the
+messages it covers, whichever task produced them. When to ack is ``ack_policy``'s; decoding
+is ``engine_frames``'; the wall-clock work is ``engine_clock``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-import secrets
-import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from . import SERVER_NAME
-from .persist.local_store import LocalStore, Run, StoreFailed
-from .processor import DEFAULT_LATENESS_US, SeqGap, StreamProcessor
-from .protocol import (
-    PROTOCOL_VERSION,
-    Batch,
-    End,
-    Hello,
-    InvalidMessage,
-    decode_batch_leniently,
-    encode,
-    inbound_decoder,
-)
+from .ack_policy import AckWindow, HeldAcks
+from .engine_admission import SessionConfig, run_of
+from .engine_clock import run_clock
+from .engine_frames import error_frame, read_engine_frame
+from .persist.local_store import LocalStore, StoreFailed
+from .processor import SeqGap, StreamProcessor
+from .protocol import PROTOCOL_VERSION, End, Hello, encode
 from .stats import Stats
-from .streaming_service.modes.serve_mode import ServeHub
+from .streaming_service.modes.serve_hub import ServeHub
+from .writer_queue import WriterQueue
 
 log = logging.getLogger(__name__)
 
-ACK_EVERY = 2000
-"""Acks are sent at the latest when this many messages are unacknowledged."""
 OUTBOX_HIGH_WATER = 2000
 """The reader waits for the writer when this many frames are queued (backpressure)."""
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    default_timeframes: tuple[str, ...] = ("15s", "1m", "5m", "15m")
-    partial_interval_ms: int = 250
-    close_grace_ms: int = 2000
-    lateness_ms: int = DEFAULT_LATENESS_US // 1000
-    token: str | None = None
-    """Readers' token (``subscribe``); also the writers' when ``writer_token`` is unset."""
-    writer_token: str | None = None
-    """Engines' token (``hello``): the fresh secret of the engine that started this processor."""
-    drain_timeout_s: float = 5.0
-
-    @property
-    def hello_token(self) -> str | None:
-        return self.writer_token or self.token
-
-
-class SessionRejected(Exception):
-    """A hello that cannot be accepted: ``code`` / ``message`` for the error frame,
-    ``close_code`` for the close."""
-
-    def __init__(self, code: str, message: str, close_code: int) -> None:
-        super().__init__(message)
-        self.code = code
-        self.close_code = close_code
 
 
 class _Close(Exception):
@@ -77,93 +40,6 @@ class _Close(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-def error_frame(code: str, message: str, seq: int | None = None) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "seq": seq}
-
-
-def token_matches(expected: str | None, given: str | None) -> bool:
-    if expected is None:
-        return True
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
-
-
-def processor_for(hello: Hello, config: SessionConfig) -> StreamProcessor:
-    """Validates a hello and builds (and restores) its processor, or raises SessionRejected."""
-    if hello.v != PROTOCOL_VERSION:
-        raise SessionRejected("bad_hello", f"unsupported protocol version {hello.v}; "
-                              f"this processor speaks v{PROTOCOL_VERSION}", 1002)
-    if not token_matches(config.hello_token, hello.token):
-        raise SessionRejected("unauthorized", "missing or wrong token", 1008)
-    if hello.next_seq < 1:
-        raise SessionRejected("bad_hello", f"next_seq must be >= 1, got {hello.next_seq}", 1002)
-    try:
-        processor = StreamProcessor(
-            exchange=hello.exchange, timeframes=hello.timeframes or list(config.default_timeframes),
-            mode=hello.mode, live=hello.live, next_seq=hello.next_seq,
-            close_grace_us=config.close_grace_ms * 1000,
-            partial_interval_us=config.partial_interval_ms * 1000,
-            lateness_us=config.lateness_ms * 1000)
-        if hello.state is not None:
-            processor.restore(hello.state)
-            if processor.next_seq != hello.next_seq:  # the state is the processor's own truth
-                log.warning("stream %s: hello next_seq %d differs from its state's %d; using the "
-                            "state's", hello.stream_id, hello.next_seq, processor.next_seq)
-    except ValueError as exc:
-        raise SessionRejected("bad_hello", str(exc), 1002) from None
-    return processor
-
-
-def run_of(hello: Hello, now_us: int) -> Run:
-    """The run a hello belongs to (generated for clients that name none)."""
-    started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now_us // 1_000_000))
-    started += f".{now_us // 1000 % 1000:03d}Z"
-    run_id = hello.run_id or f"{started[:19].replace('-', '').replace(':', '')}Z-{secrets.token_hex(4)}"
-    return Run(run_id=run_id, source=hello.source or "unknown", exchange=hello.exchange,
-               symbols=tuple(hello.symbols), dataset=hello.dataset, started_at=started)
-
-
-class Outbox:
-    """Ordered outgoing frames of one connection, sent by one writer task."""
-
-    def __init__(self, ws: ServerConnection) -> None:
-        self._ws = ws
-        self._queue: deque[bytes] = deque()
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.closed = False
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def put(self, payload: bytes) -> None:
-        if self.closed:
-            return
-        self._queue.append(payload)
-        self._idle.clear()
-        self._wake.set()
-
-    async def drained(self) -> None:
-        await self._idle.wait()
-
-    async def run(self) -> None:
-        queue = self._queue
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while queue:
-                    await self._ws.send(queue[0], text=True)
-                    queue.popleft()
-                self._idle.set()
-        except ConnectionClosed:
-            pass
-        finally:
-            self.closed = True
-            queue.clear()
-            self._idle.set()
 
 
 class EngineSession:
@@ -179,11 +55,9 @@ class EngineSession:
         self.stats = stats
         self.hub = hub
         self.wall_clock_us = wall_clock_us
-        self.outbox = Outbox(ws)
-        self.unacked = 0
-        self._ack_due = False  # a batch of resent messages only: ack it anyway when idle
-        self._held_ack: bytes | None = None  # sent once the store holds what it covers
-        self._commit_wake = asyncio.Event()
+        self.outbox: WriterQueue[bytes] = WriterQueue(self._send)
+        self.window = AckWindow()
+        self.acks = HeldAcks(store, self.outbox.put)
         self.done = asyncio.Event()  # set when the connection is over
         self._stop = asyncio.Event()
         self._stop_frame: tuple[str, str, int, str] | None = None  # error code, message, close
@@ -202,10 +76,11 @@ class EngineSession:
         self._stop.set()
 
     async def run(self) -> None:
-        writer = asyncio.create_task(self.outbox.run())
-        ticker = asyncio.create_task(self._tick())
+        writer = self.outbox.start()
+        ticker = asyncio.create_task(run_clock(self.processor, interval_ms=self.config.partial_interval_ms,
+                                               wall_clock_us=self.wall_clock_us, emit=self._emit))
         reader = asyncio.create_task(self._read())
-        committer = asyncio.create_task(self._commit_loop())
+        committer = asyncio.create_task(self.acks.run())
         stop = asyncio.create_task(self._stop.wait())
         try:
             await asyncio.wait({reader, stop, committer}, return_when=asyncio.FIRST_COMPLETED)
@@ -224,7 +99,7 @@ class EngineSession:
             elif self._stop.is_set():
                 self._ack()  # final ack: the engine resumes exactly here
                 try:
-                    await self._release_acks()
+                    await self.acks.release()
                 except StoreFailed as exc:
                     self.post(error_frame("store_failed", str(exc)))
                 close = _Close(1001, "server shutting down")
@@ -235,7 +110,7 @@ class EngineSession:
                 log.error("stream %s: processing failed", self.stream_id, exc_info=failure)
                 self.post(error_frame("internal", f"processing failed: {failure}"))
                 close = _Close(1011, "internal error")
-            if close is not None and not self.outbox.closed:
+            if close is not None and not self.outbox.closing:
                 try:
                     await asyncio.wait_for(self.outbox.drained(), self.config.drain_timeout_s)
                 except TimeoutError:
@@ -245,6 +120,10 @@ class EngineSession:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
 
+    async def _send(self, frames: list[bytes]) -> None:
+        for frame in frames:
+            await self.ws.send(frame, text=True)
+
     # ---- input ---------------------------------------------------------------------------
 
     async def _read(self) -> None:
@@ -253,10 +132,14 @@ class EngineSession:
             while True:
                 data = await _recv_if_queued(ws)
                 if data is None:  # input idle: acknowledge what was processed
-                    if self.unacked or self._ack_due:
+                    if self.window.due_when_idle:
                         self._ack()
                     data = await ws.recv(decode=False)
-                self._on_frame(data)
+                frame = read_engine_frame(data, self.processor.next_seq)
+                for rejection in frame.rejections:
+                    self._reject(rejection.code, rejection.message, rejection.seq)
+                if frame.batch is not None:
+                    self._on_batch(*frame.batch)
                 if len(self.outbox) > OUTBOX_HIGH_WATER:
                     await self.outbox.drained()
         except ConnectionClosed as exc:
@@ -265,48 +148,9 @@ class EngineSession:
                 log.warning("stream %s: frame over the size cap (%s); connection closed",
                             self.stream_id, exc.sent.reason)
 
-    def _on_frame(self, data: bytes) -> None:
-        try:
-            frame = inbound_decoder.decode(data)
-        except msgspec.ValidationError as exc:
-            self._on_invalid_frame(data, exc)
-            return
-        except msgspec.DecodeError as exc:
-            self._reject("bad_json", f"invalid JSON: {exc}")
-            return
-        if type(frame) is Batch:
-            self._on_batch(frame.seq, frame.msgs)
-        else:
-            self._reject("bad_frame", f'unexpected "{_frame_type(frame)}" frame: the stream is open')
-
-    def _on_invalid_frame(self, data: bytes, exc: msgspec.ValidationError) -> None:
-        try:
-            raw_type = msgspec.json.decode(data).get("type")
-        except (AttributeError, msgspec.DecodeError):
-            raw_type = None
-        if raw_type != "batch":
-            if raw_type is None:
-                problem = 'the frame is not an object with a "type"'
-            elif raw_type in ("hello", "subscribe"):
-                problem = f"{raw_type}: {exc}"
-            else:
-                problem = f"unknown frame type {msgspec.json.encode(raw_type).decode()}"
-            self._reject("bad_frame", problem)
-            return
-        try:
-            seq, msgs = decode_batch_leniently(data)
-        except ValueError as problem:
-            self._reject("bad_frame", str(problem))
-            return
-        expected = self.processor.next_seq
-        if seq <= expected:  # a gap is reported by _on_batch instead
-            for msg in msgs:
-                if type(msg) is InvalidMessage and seq + msg.index >= expected:
-                    self._reject("bad_frame", msg.reason, seq + msg.index)
-        self._on_batch(seq, msgs)
-
     def _on_batch(self, seq: int, msgs: list[Any]) -> None:
         processor = self.processor
+        window = self.window
         expected = processor.next_seq
         if seq > expected:
             gap = SeqGap(expected, seq)
@@ -316,15 +160,15 @@ class EngineSession:
         count = len(msgs)
         pos = expected - seq  # messages before it were processed already (a resend)
         if pos >= count:
-            self._ack_due = True
+            window.resent_only()
         while pos < count:
-            take = min(count - pos, ACK_EVERY - self.unacked)
+            take = min(count - pos, window.room)
             part = msgs if (pos == 0 and take == count) else msgs[pos:pos + take]
             self._emit(processor.process_batch(seq + pos, part))
-            self.unacked += take
+            ack_due = window.processed(take)
             self.stats.messages += take
             pos += take
-            if processor.ended or self.unacked >= ACK_EVERY:
+            if processor.ended or ack_due:
                 if processor.ended:  # the counts of a finished source, before its last ack
                     self.stats.streams[self.stream_id] = processor.counters()
                     self.post(self.stats.frame())
@@ -365,42 +209,8 @@ class EngineSession:
     def _ack(self) -> None:
         """Acknowledges what was processed; with a store, once the store holds its candles."""
         processor = self.processor
-        frame = encode({"type": "ack", "seq": processor.next_seq - 1, "state": processor.snapshot()})
-        self.unacked = 0
-        self._ack_due = False
-        if self.store is None:
-            self.outbox.put(frame)
-        else:
-            self._held_ack = frame  # acks are cumulative: the newest replaces a held one
-            self._commit_wake.set()
-
-    async def _commit_loop(self) -> None:
-        """One commit per held ack (so per ack window, not per candle), then the ack."""
-        while True:
-            await self._commit_wake.wait()
-            self._commit_wake.clear()
-            await self._release_acks()
-
-    async def _release_acks(self) -> None:
-        while self._held_ack is not None:
-            frame = self._held_ack
-            assert self.store is not None
-            await self.store.commit()
-            if self._held_ack is frame:
-                self._held_ack = None
-            self.outbox.put(frame)
-
-    async def _tick(self) -> None:
-        """Wall-clock work: live bar closes and throttled partials while input is quiet.
-        It runs once per partial interval, so an update held back by the throttle goes out
-        at most one interval after the throttle allows it, also with intervals of a few ms."""
-        interval = max(self.config.partial_interval_ms, 1) / 1000
-        processor = self.processor
-        while True:
-            await asyncio.sleep(interval)
-            now = self.wall_clock_us()
-            self._emit(processor.on_clock(now))
-            self._emit(processor.partials(now))
+        self.window.acked()
+        self.acks.ack(encode({"type": "ack", "seq": processor.next_seq - 1, "state": processor.snapshot()}))
 
 
 def store_failed_stop(reason: str) -> tuple[str, str, int, str]:
@@ -415,7 +225,3 @@ async def _recv_if_queued(ws: ServerConnection) -> bytes | None:
             return await ws.recv(decode=False)
     except TimeoutError:
         return None
-
-
-def _frame_type(frame: Any) -> str:
-    return type(frame).__struct_config__.tag  # type: ignore[no-any-return]

@@ -12,11 +12,13 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
+from .contract import limits
 from .redact import RedactingFilter
 
-LOG_FILE_NAME = "python_server.log"
-LOG_FILE_BYTES = 10 * 1024 * 1024
-LOG_FILE_BACKUPS = 3
+# Name and rotation of the log, the same policy as the engine's (contract/limits.json, log_files).
+LOG_FILE_NAME: str = limits()["log_files"]["processor"]
+LOG_FILE_BYTES: int = limits()["log_files"]["max_bytes"]
+LOG_FILE_BACKUPS: int = limits()["log_files"]["backups"]
 PACKAGE_LOGGER = "market_data_tick_handler"
 
 NOT_A_SESSION = object()

@@ -11,14 +11,16 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-# Exchange time in epoch microseconds: 0 … 2**53 (exact in a JS number; year 2255).
-EpochMicros = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
-# A traded, liquidated or quoted amount.
-Amount = Annotated[float, msgspec.Meta(ge=0)]
-# Plausibility at the edge (docs/features.md): a trade or liquidation with a price or amount
-# that is not finite, <= 0 or absurdly large is rejected as a bad message and counted.
-MAX_PRICE = 1e12
-MAX_AMOUNT = 1e15
+from .contract import limits
+
+# Plausibility at the edge (docs/features.md), with the engine's bounds (contract/limits.json):
+# a trade or liquidation with a price or amount that is not finite, <= 0 or absurdly large is
+# rejected as a bad message and counted; exchange time is whole epoch microseconds, 0 … 2**53 - 1
+# (exact in a JS number; year 2255).
+_PLAUSIBILITY = limits()["plausibility"]
+MAX_PRICE: float = _PLAUSIBILITY["max_price"]
+MAX_AMOUNT: float = _PLAUSIBILITY["max_amount"]
+EpochMicros = Annotated[int, msgspec.Meta(ge=0, le=_PLAUSIBILITY["max_epoch_micros"])]
 Price = Annotated[float, msgspec.Meta(gt=0, le=MAX_PRICE)]
 TradedAmount = Annotated[float, msgspec.Meta(gt=0, le=MAX_AMOUNT)]
 
@@ -253,13 +255,8 @@ class Subscribed(_Frame, tag="subscribed"):
     streams: list[StreamSummary]
 
 
-OutboundFrame = Welcome | Ack | Candle | Stats | Log | Error | Tick | Subscribed
 AnyFrame = Hello | Batch | Subscribe | Welcome | Ack | Candle | Stats | Log | Error | Tick | Subscribed
 
-ERROR_CODES = frozenset(
-    ("bad_json", "bad_frame", "seq_gap", "bad_hello", "unauthorized", "stream_taken", "too_big",
-     "store_failed", "internal")
-)
 
 # ---- codecs --------------------------------------------------------------------------------
 

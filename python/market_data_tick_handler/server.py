@@ -28,24 +28,19 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from .connection_gate import ConnectionGate
-from .engine_session import (
-    EngineSession,
-    SessionConfig,
-    SessionRejected,
-    error_frame,
-    processor_for,
-    store_failed_stop,
-    token_matches,
-)
+from .contract import limits
+from .engine_admission import SessionConfig, SessionRejected, processor_for, token_matches
+from .engine_frames import error_frame
+from .engine_session import EngineSession, store_failed_stop
 from .logging_setup import LOG_ROUTE, NOT_A_SESSION, EngineLogForwarder
 from .persist.local_store import LocalStore
 from .protocol import PROTOCOL_VERSION, Hello, Subscribe, encode, inbound_decoder
 from .stats import Stats
-from .streaming_service.modes.serve_mode import Consumer, ServeHub
+from .streaming_service.modes.serve_hub import Consumer, ServeHub
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_FRAME_BYTES: int = limits()["frame_max_bytes"]
 EXAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 WRITER_HANDOVER_S = 1.0
 """How long a hello for a stream with a connected engine waits for that engine to go."""
@@ -60,7 +55,7 @@ class ServerConfig:
     session: SessionConfig = field(default_factory=SessionConfig)
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     first_frame_timeout_s: float = 30.0
-    stats_interval_s: float = 1.0
+    stats_interval_s: float = limits()["rate"]["sample_interval_ms"] / 1000
     max_connections: int = 512
 
 
@@ -86,7 +81,7 @@ class _CappedProtocol(ServerProtocol):
     def fail(self, code: CloseCode | int, reason: str = "") -> None:
         if code == CloseCode.MESSAGE_TOO_BIG and self.state is State.OPEN:
             self.send_text(encode(error_frame(
-                "too_big", f"{reason}: closing (send smaller batches or raise --max-frame-bytes)")))
+                "too_big", f"{reason}: closing (send smaller batches or raise --maxFrameBytes)")))
         super().fail(code, reason)
 
 
@@ -342,7 +337,7 @@ class ProcessorServer:
 
     async def _consumer(self, ws: ServerConnection, sub: Subscribe) -> None:
         if self.hub is None or not self.hub.serving:
-            await self._refuse(ws, "bad_frame", "serve mode is disabled (--no-serve): no consumers", 1008)
+            await self._refuse(ws, "bad_frame", "serve mode is disabled (--noServe): no consumers", 1008)
             return
         if sub.v != PROTOCOL_VERSION:
             await self._refuse(ws, "bad_frame", f"unsupported protocol version {sub.v}", 1002)

@@ -7,6 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 
+class RateMeter:
+    """Messages per second from a growing counter, as contract/limits.json (``rate``) defines it
+    (core/src/engine/rate.ts is the engine's): the counter's increase since the previous sample
+    over the seconds since it; a sample with no time elapsed keeps the previous rate."""
+
+    def __init__(self, now: float) -> None:
+        self._at = now
+        self._count = 0
+        self.rate = 0.0
+
+    def sample(self, count: int, now: float) -> float:
+        elapsed = now - self._at
+        if elapsed > 0:
+            self.rate = (count - self._count) / elapsed
+        self._at = now
+        self._count = count
+        return self.rate
+
+
 class Stats:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -17,20 +36,17 @@ class Stats:
         self.errors = 0
         self.engines = 0
         self.consumers = 0
-        self.messages_per_s = 0.0
         # Per engine stream: messages counted in no bar (StreamProcessor.counters()).
         self.streams: dict[str, dict[str, int]] = {}
-        self._rate_at = self.started
-        self._rate_messages = 0
+        self._rate = RateMeter(self.started)
+
+    @property
+    def messages_per_s(self) -> float:
+        return self._rate.rate
 
     def update_rate(self) -> None:
-        """Recomputes ``messages_per_s`` over the time since the previous call (~1 s)."""
-        now = self._clock()
-        elapsed = now - self._rate_at
-        if elapsed > 0:
-            self.messages_per_s = (self.messages - self._rate_messages) / elapsed
-        self._rate_at = now
-        self._rate_messages = self.messages
+        """Samples ``messages_per_s`` (the server calls it every ``rate.sample_interval_ms``)."""
+        self._rate.sample(self.messages, self._clock())
 
     def values(self) -> dict[str, Any]:
         return {

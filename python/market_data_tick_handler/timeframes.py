@@ -6,19 +6,21 @@ The grammar is ``contract/bar_specs.json``, shared with core/src/engine/timefram
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
 from dataclasses import dataclass
 from functools import reduce
-from importlib import resources
 
-GRAMMAR = json.loads(resources.files(__package__).joinpath("contract/bar_specs.json").read_text())
+from .contract import bar_specs
+
+GRAMMAR = bar_specs()
 _TIME = re.compile(GRAMMAR["time"]["pattern"])
 _ACTIVITY = re.compile(GRAMMAR["activity"]["pattern"])
 _WHOLE = re.compile(r"[1-9][0-9]*")
 ACCEPTED_FORMS: str = GRAMMAR["accepted_forms"]
+DEFAULT_TIMEFRAMES: tuple[str, ...] = tuple(GRAMMAR["default"])
+"""The timeframes of a stream that names none."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,14 @@ def parse_bar_spec(label: str) -> BarSpec:
             if size > 0 and math.isfinite(size) and (not whole or _WHOLE.fullmatch(number)):
                 return BarSpec(label, GRAMMAR["activity"]["kinds"][unit], size=size)
     raise ValueError(f"invalid timeframe {label!r}: expected {ACCEPTED_FORMS}")
+
+
+def is_time_bar(label: str) -> bool:
+    """True for a valid time bar spec (``15s``, ``1w``), false for activity bars and invalid labels."""
+    try:
+        return parse_bar_spec(label).kind == "time"
+    except ValueError:
+        return False
 
 
 def parse_timeframe(label: str) -> int:

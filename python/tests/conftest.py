@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from market_data_tick_handler.engine_session import SessionConfig
+from fake_bigquery import FakeBigQuery, serve
+
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.logging_setup import EngineLogForwarder
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
-from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
+from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
 
 StartServer = Callable[..., Awaitable[ProcessorServer]]
 
@@ -55,3 +57,15 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[Any]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeBigQuery, str]]:
+    """The strict fake BigQuery (fake_bigquery.py) on a free port, and its endpoint URL."""
+    bq = FakeBigQuery()
+    server = serve(bq)
+    try:
+        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

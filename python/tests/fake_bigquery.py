@@ -62,6 +62,7 @@ class FakeBigQuery:
         self.counts = {"requests": 0, "insert_requests": 0, "rows_received": 0, "rows_written": 0,
                        "duplicates": 0, "status_faults": 0, "row_faults": 0, "invalid_rows": 0,
                        "bad_requests": 0}
+        self.status_faults_by_table: dict[str, int] = {}
         self._random: random.Random | None = None
 
     # ---- REST ---------------------------------------------------------------------------
@@ -158,6 +159,8 @@ class FakeBigQuery:
         self.counts["rows_received"] += len(rows)
         fault = self._next_fault()
         status = fault.get("status") if fault else None
+        if status is not None:
+            self.status_faults_by_table[key[2]] = self.status_faults_by_table.get(key[2], 0) + 1
         if status is not None and not fault.get("after_write"):
             self.counts["status_faults"] += 1
             raise BadRequest(int(status), "rateLimitExceeded" if status == 429 else "backendError",
@@ -248,6 +251,7 @@ class FakeBigQuery:
             "tables": {f"{p}.{d}.{t}": {"resource": v["resource"], "rows": v["rows"]}
                        for (p, d, t), v in self.tables.items()},
             "counts": dict(self.counts),
+            "status_faults_by_table": dict(self.status_faults_by_table),
         }
 
 

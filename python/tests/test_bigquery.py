@@ -8,13 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bigquery import FakeBigQuery, serve
+from fake_bigquery import FakeBigQuery
 
 from market_data_tick_handler.persist.bigquery import (
     BigQueryConfigError,
@@ -26,17 +25,6 @@ from market_data_tick_handler.persist.bigquery import (
 
 PROJECT = "tb-test"
 TABLE = f"{PROJECT}.market_data_streaming.candles"
-
-
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeBigQuery, str]]:
-    bq = FakeBigQuery()
-    server = serve(bq)
-    try:
-        yield bq, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def settings(endpoint: str, tmp_path: Path, **overrides: Any) -> BigQuerySettings:
@@ -203,7 +191,7 @@ async def test_processor_persists_closed_candles_to_bigquery(fake: tuple[FakeBig
     assert [r["json"]["start"] for r in rows(bq)] == ["2024-08-08T00:01:00.000Z", "2024-08-08T00:03:00.000Z"]
 
 
-CLI = Path(__file__).resolve().parents[2] / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = Path(__file__).resolve().parents[2] / "dist" / "cli" / "main.js"
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli" / "main.js"
 SHARED = ROOT.parent / "shared"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FOLLOW_S = 10.0

@@ -15,7 +15,7 @@ from helpers import url
 from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli" / "main.js"
 FUTURES = ROOT.parent / "shared" / "data" / "binance-futures_btcusdt_20240808.raw.gz"
 FEATURES = {
     "spread_bps", "mid", "weighted_mid", "obi_5", "ofi", "realized_vol", "signed_volume",

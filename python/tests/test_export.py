@@ -16,7 +16,7 @@ import pytest
 from store_v2 import Run, make_store
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli" / "main.js"
 NODE = shutil.which("node")
 
 

@@ -147,10 +147,10 @@ class ThreadedServer:
 
 @pytest.fixture
 def threaded() -> Iterator[ThreadedServer]:
-    from market_data_tick_handler.engine_session import SessionConfig
+    from market_data_tick_handler.engine_admission import SessionConfig
     from market_data_tick_handler.server import ProcessorServer, ServerConfig
     from market_data_tick_handler.stats import Stats
-    from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
+    from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
 
     box = ThreadedServer()
 
@@ -237,7 +237,7 @@ async def test_ticks_from_the_real_engine(start_server, tmp_path):
     import sys
     from pathlib import Path
 
-    cli = Path(__file__).resolve().parents[2] / "dist" / "core" / "src" / "cli" / "main.js"
+    cli = Path(__file__).resolve().parents[2] / "dist" / "cli" / "main.js"
     if shutil.which("node") is None or not cli.exists():
         pytest.skip("the TypeScript build (dist/) or node is missing: run `npm run setup`")
     server = await start_server()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from helpers import T0, EnginePeer, S, book, closed, end, trade, url
 
-from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.persist.local_store import LocalStore, Run
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats

@@ -17,7 +17,7 @@ import pytest
 from tickbridge import LiveFeatureStream, read_candles
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "dist" / "core" / "src" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli" / "main.js"
 
 
 def engine(redis_url: str, exchange: str, symbol: str, work: Path) -> subprocess.Popen[str]:

@@ -16,7 +16,7 @@ NOTEBOOK = ROOT / "examples" / "live_candles.ipynb"
 def test_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    if shutil.which("node") is None or not (ROOT / "dist" / "core" / "src" / "cli" / "main.js").exists():
+    if shutil.which("node") is None or not (ROOT / "dist" / "cli" / "main.js").exists():
         pytest.skip("the TypeScript build (dist/) or node is missing: run `npm run setup`")
     monkeypatch.setenv("TICKBRIDGE_STORE_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TICKBRIDGE_NOTEBOOK_BARS", "4")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import T0, EnginePeer, trade
 from websockets.exceptions import ConnectionClosed
+
+from market_data_tick_handler.__main__ import build_parser
 
 PYTHON_DIR = Path(__file__).parents[1]
 pytestmark = pytest.mark.slow
@@ -79,3 +82,27 @@ async def test_bad_timeframe_is_a_usage_error(tmp_path):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PYTHON_DIR)
     _, err = await process.communicate()
     assert process.returncode == 2 and b"invalid timeframe '7x'" in err and b"<N>t (trades)" in err
+
+
+def test_flags_are_camel_case_and_the_old_kebab_spellings_still_work_unlisted():
+    parser = build_parser()
+    camel = parser.parse_args(["--storeDir", "s", "--noPersist", "--logDir", "l", "--latenessMs", "5",
+                               "--exitOnStdinEof", "--maxFrameBytes", "9"])
+    kebab = parser.parse_args(["--store-dir", "s", "--no-persist", "--log-dir", "l", "--lateness-ms", "5",
+                               "--exit-on-stdin-eof", "--max-frame-bytes", "9"])
+    assert vars(camel) == vars(kebab) and camel.no_persist and camel.lateness_ms == 5
+    help_text = parser.format_help()
+    assert "--storeDir" in help_text and "--exitOnStdinEof" in help_text
+    assert re.search(r"--[a-z]+-[a-z]", help_text) is None, "no kebab-case flag in --help"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--maxFrameBytes", "0"], "argument --maxFrameBytes: must be >= 1, got 0"),
+    (["--port", "-1"], "argument --port: must be >= 0, got -1"),
+    (["--latenessMs", "soon"], "argument --latenessMs: expected a whole number, got 'soon'"),
+    (["--lateness-ms", "-5"], "argument --lateness-ms: must be >= 0, got -5"),
+])
+def test_a_value_out_of_range_is_refused_as_the_flag_is_read(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err

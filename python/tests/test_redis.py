@@ -12,12 +12,13 @@ import msgspec
 import redis.asyncio as aioredis
 from helpers import T0, EnginePeer, S, trade, url
 
-from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.protocol import encode
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
-from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream, ServeHub
-from market_data_tick_handler.streaming_service.redis_backend import RedisPublisher, channel_name
+from market_data_tick_handler.streaming_service.modes.live_stream import LiveFeatureStream
+from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
+from market_data_tick_handler.streaming_service.redis_publisher import RedisPublisher, channel_name
 
 CHANNEL = "tickbridge:binance:BTCUSDT:15s"
 

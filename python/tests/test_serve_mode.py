@@ -96,7 +96,7 @@ async def test_no_serve_refuses_consumers(start_server):
     async with connect(url(server)) as ws:
         await ws.send(subscribe(), text=True)
         error = await recv_json(ws)
-        assert error["type"] == "error" and "--no-serve" in error["message"]
+        assert error["type"] == "error" and "--noServe" in error["message"]
         with pytest.raises(ConnectionClosed) as closed:
             await recv_json(ws)
         assert closed.value.rcvd.code == 1008

@@ -15,14 +15,15 @@ export interface StreamListProps {
   readonly height: number;
 }
 
-const STATUS: Record<StreamStatus, { text: string; tone: Tone }> = {
-  starting: { text: 'starting', tone: 'warn' },
-  running: { text: 'running', tone: 'ok' },
-  reconnecting: { text: 'reconnecting', tone: 'warn' },
-  stalled: { text: 'stalled', tone: 'warn' },
-  finished: { text: 'finished', tone: 'muted' },
-  stopped: { text: 'stopped', tone: 'muted' },
-  failed: { text: 'failed', tone: 'error' }
+/** The colour of each status (its name is the text). */
+const STATUS_TONE: Record<StreamStatus, Tone> = {
+  starting: 'warn',
+  running: 'ok',
+  reconnecting: 'warn',
+  stalled: 'warn',
+  finished: 'muted',
+  stopped: 'muted',
+  failed: 'error'
 };
 
 export const StreamList = memo(function StreamList({ streams, selectedId, focused, width, height }: StreamListProps) {
@@ -38,16 +39,16 @@ export const StreamList = memo(function StreamList({ streams, selectedId, focuse
       {streams.length === 0 && <Text color={tone('muted')}> starting…</Text>}
       {shown.map((stream) => {
         const selected = stream.runId === selectedId;
-        const status = STATUS[stream.status];
-        const statusText = status.text;
+        const statusTone = STATUS_TONE[stream.status];
+        const statusText = stream.status;
         return (
           <Box key={stream.runId} flexDirection="column">
             <Text wrap="truncate" inverse={selected && focused} bold={selected}>
               <Text color={selected ? tone('accent') : undefined}>{selected ? '▸ ' : '  '}</Text>
               {padEnd(stream.id, Math.max(4, inner - 2 - statusText.length - 3))}
-              <Text color={tone(status.tone)}> ● {statusText}</Text>
+              <Text color={tone(statusTone)}> ● {statusText}</Text>
             </Text>
-            <Text wrap="truncate" color={tone(stream.status === 'running' ? 'muted' : status.tone)}>
+            <Text wrap="truncate" color={tone(stream.status === 'running' ? 'muted' : statusTone)}>
               {'    '}
               {padEnd(stream.status === 'running' ? `${compact(stream.messagesPerSecond)} msg/s` : stream.detail, Math.max(0, inner - 4 - 14))}
               <Text bold color={selected ? undefined : tone('muted')}>

@@ -1,6 +1,7 @@
 /** Candle series per stream and timeframe: the open bar is updated in place, closed bars are kept up to a cap. */
 import type { Candle } from '../../core/index.js';
 
+/** The most bars the TUI keeps per stream and timeframe: more than a terminal shows, few enough that each update copies little. */
 export const MAX_BARS = 400;
 
 export function seriesKey(runId: string, timeframe: string): string {

@@ -1,5 +1,5 @@
 /** The TUI's state and the actions that change it (see reducer.ts). */
-import type { Candle, EngineEvent, EngineStats, LogLevel, ProcessorStatus, StreamInfo } from '../../core/index.js';
+import type { Candle, EngineEvent, EngineStats, LogLevel, ProcessorStatus, SourceKind, StreamInfo } from '../../core/index.js';
 import type { CommandName } from '../keymap.js';
 
 export type Pane = 'streams' | 'chart' | 'features' | 'logs';
@@ -26,7 +26,8 @@ export interface DataState {
   readonly offline: { readonly streamId: string; readonly text: string } | null;
 }
 
-export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const;
+/** The sources the add-stream form cycles through, in its order. */
+export const SOURCE_CHOICES = ['live', 'demo', 'replay', 'file'] as const satisfies readonly SourceKind[];
 export type SourceChoice = (typeof SOURCE_CHOICES)[number];
 /** Every field of the add-stream form, in Tab order; `formFields` picks those of a source. */
 export const FORM_FIELDS = ['exchange', 'symbol', 'dataTypes', 'source', 'from', 'to', 'file', 'speed'] as const;

@@ -120,9 +120,12 @@ test('the form shows the engine\'s one-line message for a bad data type inline, 
 test('p pauses the display while the engine keeps going', async () => {
   const { engine, press, frame } = mount();
   await press('p', ['PAUSED']);
+  const listed = engine.listings;
   engine.emit({ type: 'stream', stream: stream('binance:SOLUSDT') });
-  // The reducer saw it: resuming shows it at once.
-  await waitFor(() => engine.listenerCount === 1, 'the subscription');
+  // The feed has handed the event to the reducer (it lists the streams when it does)...
+  await waitFor(() => engine.listings > listed, 'the feed to hand the event over');
+  // ...and a redraw after that (the log level changes) still shows the paused streams.
+  await press('l', ['≥warning']);
   assert.doesNotMatch(frame(), /SOLUSDT/);
   await press('p', ['binance:SOLUSDT', 'display resumed'], ['PAUSED']);
 });
@@ -152,9 +155,14 @@ test('offline: says the exchange cannot be reached and suggests a demo stream fr
 });
 
 test('q asks to quit once (the caller stops the engine)', async () => {
-  const { press, quits } = mount();
+  const { app, press, quits } = mount();
   await press('q', ['stopping the streams and the processor']);
-  await press('q', ['stopping']);
+  assert.equal(quits(), 1);
+  // Again, alone and in a burst: nothing shows, so wait until Ink has read (and handled) the keys.
+  for (const keys of ['q', 'qq']) {
+    app.stdin.write(keys);
+    await waitFor(() => app.stdin.data === null, 'Ink to read the keys');
+  }
   assert.equal(quits(), 1);
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '../../core/index.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist/core/src/cli/main.js');
+const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 
 test('without a TTY the monitor points to `tickbridge run --json` and exits 2', () => {
   const result = spawnSync(process.execPath, [CLI, 'tui', '--source', 'demo'], { input: '', encoding: 'utf8', timeout: 30_000 });

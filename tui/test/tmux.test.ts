@@ -17,7 +17,7 @@ const SOCKET = `tickbridge-tui-test-${process.pid}`;
 const PROMPT = 'tb$';
 const COLUMNS = 100;
 const ROWS = 30;
-const CLI = join(PACKAGE_ROOT, 'dist/core/src/cli/main.js');
+const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-tui-'));
 
 // Ink renders only a final frame when it thinks it runs in CI: the pane is a real terminal.

@@ -2,9 +2,12 @@
  * One stream's connection to the processor: batches, acknowledgements, back-pressure and
  * reconnection with resume (docs/protocol.md, "Delivery guarantees").
  */
+import pRetry from 'p-retry';
 import WebSocket from 'ws';
+import { FRAME_MAX_BYTES } from '../contract/limits.js';
 import { Outbox } from './outbox.js';
 import { END_MESSAGE } from './encode.js';
+import { linkCandle, linkPush, type LinkCandleEvent, type LinkPushEvent } from './diagnostics.js';
 import {
   PROTOCOL_VERSION,
   decodeProcessorFrame,
@@ -68,8 +71,12 @@ export class BridgeLink {
   private welcomed = false;
   private state: ProcessorState | null = null;
   private flushScheduled = false;
-  private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Ends the attempts to connect (closed or refused). */
+  private readonly stopConnecting = new AbortController();
+  /** Settles the connection attempt in progress: welcomed, or lost before that. */
+  private attempt: { welcomed: () => void; lost: (error: Error) => void } | undefined;
+  /** The connection failed or was lost since the last welcome: the next welcome is a reconnect. */
+  private down = false;
   private closed = false;
   private windowWaiters: (() => void)[] = [];
   private finishWaiter: { seq: number; resolve: () => void } | undefined;
@@ -80,7 +87,7 @@ export class BridgeLink {
   private lastSocketError = '';
   /** Times the connection was re-established after a loss. */
   reconnects = 0;
-  /** Closed candles dropped because they were already delivered (resent after a restart). */
+  /** Candles dropped by the resend rule of `isDuplicate` (sent again after a restart). */
   duplicateCandles = 0;
 
   constructor(
@@ -91,7 +98,7 @@ export class BridgeLink {
     private readonly token: string | null = null
   ) {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
-    this.connect();
+    this.establish();
   }
 
   get status(): LinkStatus {
@@ -110,6 +117,7 @@ export class BridgeLink {
    */
   push(encoded: string): Promise<void> | undefined {
     if (this.closed) return undefined;
+    if (linkPush.hasSubscribers) linkPush.publish({ encoded } satisfies LinkPushEvent);
     this.outbox.push(encoded);
     this.scheduleFlush();
     if (this.outbox.inFlight < this.tuning.window) return undefined;
@@ -141,7 +149,8 @@ export class BridgeLink {
 
   private shutDown(): void {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.stopConnecting.abort();
+    this.attempt?.lost(new Error('link closed'));
     this.ws?.close(1000, 'stream stopped');
     this.ws = undefined;
     for (const wake of this.windowWaiters.splice(0)) wake();
@@ -155,7 +164,7 @@ export class BridgeLink {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: FRAME_MAX_BYTES });
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => {
@@ -194,17 +203,42 @@ export class BridgeLink {
       }
       const cause = this.lastSocketError || `connection closed (${code}${text ? ` ${text}` : ''})`;
       this.lastSocketError = '';
-      this.scheduleReconnect(`processor at ${this.url} unreachable: ${cause}`);
+      const lost = new Error(`processor at ${this.url} unreachable: ${cause}`);
+      if (!this.welcomed) {
+        this.attempt?.lost(lost);
+        return;
+      }
+      this.setDown(lost); // an established connection: connect again
+      this.establish();
     });
   }
 
-  private scheduleReconnect(why: string): void {
-    // Exponential backoff with jitter, so many streams do not reconnect in lockstep.
-    const ceiling = Math.min(this.tuning.reconnectMaxMs, this.tuning.reconnectInitialMs * 2 ** this.reconnectAttempt);
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    this.reconnectAttempt++;
-    this.setStatus('reconnecting', `${why}; reconnecting`);
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  /**
+   * Connects until the processor welcomes the link, again after each failed attempt with
+   * exponential backoff and jitter (half to all of each step, so many streams do not reconnect in
+   * lockstep), until the link is closed or refused.
+   */
+  private establish(): void {
+    const attempt = () =>
+      new Promise<void>((welcomed, lost) => {
+        this.attempt = { welcomed, lost };
+        this.connect();
+      });
+    pRetry(attempt, {
+      retries: Infinity,
+      factor: 2,
+      minTimeout: this.tuning.reconnectInitialMs / 2,
+      maxTimeout: this.tuning.reconnectMaxMs,
+      randomize: true,
+      signal: this.stopConnecting.signal,
+      onFailedAttempt: ({ error }) => this.setDown(error)
+    }).catch(() => {}); // closed or refused: no more attempts
+  }
+
+  private setDown(why: Error): void {
+    if (this.closed) return;
+    this.down = true;
+    this.setStatus('reconnecting', `${why.message}; reconnecting`);
   }
 
   private onFrame(text: string): void {
@@ -217,9 +251,16 @@ export class BridgeLink {
     }
     switch (frame.type) {
       case 'welcome':
-        if (this.reconnectAttempt > 0) this.reconnects++;
-        this.reconnectAttempt = 0;
+        if (frame.v !== PROTOCOL_VERSION) {
+          // as the processor refuses a hello of another version (bad_hello, close 1002)
+          this.refuse(`the processor at ${this.url} speaks protocol v${frame.v}; this engine speaks v${PROTOCOL_VERSION}: install the same version of both`);
+          return;
+        }
+        if (this.down) this.reconnects++;
+        this.down = false;
         this.welcomed = true;
+        this.attempt?.welcomed();
+        this.attempt = undefined;
         this.outbox.rewind();
         this.setStatus('connected', `resumed after message ${this.outbox.lastAcked}`);
         this.flush();
@@ -229,7 +270,10 @@ export class BridgeLink {
         return;
       case 'candle':
         if (this.isDuplicate(frame)) this.duplicateCandles++;
-        else this.handlers.candle(frame);
+        else {
+          if (linkCandle.hasSubscribers) linkCandle.publish({ candle: frame } satisfies LinkCandleEvent);
+          this.handlers.candle(frame);
+        }
         return;
       case 'stats':
         this.handlers.stats(frame);
@@ -263,13 +307,16 @@ export class BridgeLink {
     }
   }
 
-  /** A closed candle not after the last one delivered for its (symbol, timeframe) was already seen. */
+  /**
+   * The resend rule (docs/protocol.md, Delivery guarantees; python/.../candle_resend.py): a
+   * candle, closed or not, whose start is not after the last closed or final candle delivered
+   * for its (symbol, timeframe) was already seen; delivered closed and final candles move that mark.
+   */
   private isDuplicate(candle: Candle): boolean {
-    if (!candle.closed) return false;
     const key = `${candle.symbol}|${candle.timeframe}`;
     const last = this.lastClosedStart.get(key);
     if (last !== undefined && Date.parse(candle.start) <= Date.parse(last)) return true;
-    this.lastClosedStart.set(key, candle.start);
+    if (candle.closed || candle.final) this.lastClosedStart.set(key, candle.start);
     return false;
   }
 

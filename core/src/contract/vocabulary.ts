@@ -1,9 +1,14 @@
 /**
  * The contract's vocabulary, loaded from the file the processor loads too
- * (python/market_data_tick_handler/contract/vocabulary.json): data types, stream statuses and
- * feature names. core/test/contract.test.ts fails when the engine's own lists drift from it.
+ * (python/market_data_tick_handler/contract/vocabulary.json): sources, data types, stream
+ * statuses and feature names. core/test/contract.test.ts fails when the engine's own lists drift from it.
  */
 import vocabulary from '../../../python/market_data_tick_handler/contract/vocabulary.json' with { type: 'json' };
+
+/** Where a stream's data comes from (`--source`, `hello.source`). */
+export type SourceKind = 'live' | 'replay' | 'file' | 'demo' | 'csv';
+export const SOURCES: readonly { readonly name: SourceKind; readonly meaning: string }[] = vocabulary.sources as { name: SourceKind; meaning: string }[];
+export const SOURCE_KINDS = SOURCES.map((entry) => entry.name) as readonly SourceKind[] as readonly [SourceKind, ...SourceKind[]];
 
 /** The lifecycle of a stream: starting → running ⇄ reconnecting / stalled → finished | failed | stopped. */
 export type StreamStatus = 'starting' | 'running' | 'reconnecting' | 'stalled' | 'finished' | 'failed' | 'stopped';

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BridgeTuning } from '../bridge/link.js';
 import type { ProcessorStats } from '../bridge/protocol.js';
+import { RATE } from '../contract/limits.js';
 import { UsageError } from '../errors.js';
 import { Logger, type LogLevel } from '../logs/logger.js';
 import type { TickWriter } from '../persist/types.js';
@@ -97,7 +98,7 @@ export class Engine {
         throw error;
       }
     }
-    engine.statsTimer = setInterval(() => engine.tick(), options.statsIntervalMs ?? 1000);
+    engine.statsTimer = setInterval(() => engine.tick(), options.statsIntervalMs ?? RATE.sampleIntervalMs);
     engine.statsTimer.unref();
     return engine;
   }

@@ -1,6 +1,7 @@
 /** The replay controls of the engine API: pause, resume, speed and one-bar steps of a finite source. */
 import { UsageError } from '../errors.js';
-import type { Playback, SourceSpec } from '../sources/index.js';
+import { parseSpeed, type PlaybackState, type SourceSpec } from '../sources/index.js';
+import type { PlaybackCommand } from '../sources/playback.js';
 import { timeframeSeconds } from './timeframes.js';
 
 export type PlaybackControl =
@@ -26,26 +27,25 @@ export function nextSpeed(speed: 'max' | number): 'max' | number {
   return PLAYBACK_SPEEDS[(at + 1) % PLAYBACK_SPEEDS.length]!;
 }
 
-/** What a control acts on: the source's Playback, or the engine's handle on it in the stream's worker. */
-export type PlaybackControls = Pick<Playback, 'pause' | 'resume' | 'setSpeed' | 'stepBar'>;
+/** Where a checked control goes: the stream's worker, which applies it to the source's Playback. */
+export type PlaybackSink = (command: PlaybackCommand) => void;
 
-export function applyControl(id: string, request: SourceSpec & { timeframes: string[] }, source: { readonly playback?: PlaybackControls | undefined } | undefined, control: PlaybackControl, active: boolean): void {
+export function applyControl(id: string, request: SourceSpec & { timeframes: string[] }, source: { readonly playback?: PlaybackSink | undefined } | undefined, control: PlaybackControl, active: boolean): void {
   if (request.source === 'live' || request.source === 'demo') {
     throw new UsageError(`${id} is a ${request.source} stream: pause, speed and step apply to replay, file and csv streams only (live data cannot wait).`);
   }
   if (!active) throw new UsageError(`${id} has ended: there is nothing to ${control.action}.`);
   const playback = source?.playback;
   if (playback === undefined) throw new UsageError(`${id} is still opening its source: try again in a moment.`);
-  switch (control.action) {
-    case 'pause':
-      return playback.pause();
-    case 'resume':
-      return playback.resume();
-    case 'speed':
-      return playback.setSpeed(control.speed);
-    case 'step':
-      return playback.stepBar(shortestBarMs(request.timeframes), STEP_PAST_END_MS);
-  }
+  if (control.action === 'speed') playback({ action: 'speed', speed: parseSpeed(control.speed) });
+  else if (control.action === 'step') playback({ action: 'step', barMs: shortestBarMs(request.timeframes), pastEndMs: STEP_PAST_END_MS });
+  else playback(control);
+}
+
+/** The playback state a command leads to, shown until the worker reports it applied. */
+export function stateAfter(command: PlaybackCommand): Partial<PlaybackState> {
+  if (command.action === 'speed') return { speed: command.speed };
+  return { paused: command.action === 'pause', stepping: command.action === 'step' };
 }
 
 function shortestBarMs(timeframes: string[]): number {

@@ -1,8 +1,12 @@
-/** Messages per second from a monotonically growing counter, sampled by the caller. */
+/**
+ * Messages per second from a monotonically growing counter, sampled by the caller, as
+ * contract/limits.json (`rate`) defines it; the processor's is stats.py `RateMeter`.
+ */
 export class RateMeter {
   private lastCount = 0;
-  private lastTime = performance.now();
   rate = 0;
+
+  constructor(private lastTime = performance.now()) {}
 
   sample(count: number, now = performance.now()): number {
     const seconds = (now - this.lastTime) / 1000;

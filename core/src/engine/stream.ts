@@ -10,10 +10,9 @@ import type { RunIdentity } from '../persist/run.js';
 import type { TickWriter } from '../persist/types.js';
 import { startStreamWorker, type StreamWorker } from '../sources/worker/host.js';
 import { receiveMessage, type FromWorker, type PlaybackCommand, type WorkerOutcome, type WorkerProgress } from '../sources/worker/protocol.js';
-import { parseSpeed } from '../sources/pacing.js';
 import type { PlaybackState } from '../sources/playback.js';
 import { NO_MEASURED_HEALTH, streamHealth, type StreamHealth } from './health.js';
-import { applyControl, type PlaybackControl, type PlaybackControls } from './playback.js';
+import { applyControl, stateAfter, type PlaybackControl, type PlaybackSink } from './playback.js';
 import { RateMeter } from './rate.js';
 import { isActive, type StreamInfo, type StreamRequest, type StreamStatus } from './types.js';
 
@@ -50,7 +49,7 @@ export class StreamRunner {
   /** The processor's count of this stream's late messages (its stats frames). */
   private late: number | null = null;
   /** The source's playback in the worker, once it is open and has one (replay, file, csv). */
-  private playback: PlaybackControls | undefined;
+  private playback: PlaybackSink | undefined;
   /** The playback state shown: what a control just asked for, until the worker reports it applied. */
   private playbackState: PlaybackState | undefined;
   private playbackSent = 0;
@@ -124,21 +123,11 @@ export class StreamRunner {
   }
 
   /** The engine's handle on the worker's Playback: each control crosses as a message. */
-  private remotePlayback(): PlaybackControls {
-    const send = (command: PlaybackCommand, expected: Partial<PlaybackState>) => {
+  private remotePlayback(): PlaybackSink {
+    return (command: PlaybackCommand) => {
       this.worker?.send({ type: 'playback', seq: ++this.playbackSent, command });
-      if (this.playbackState) this.playbackState = { ...this.playbackState, ...expected };
+      if (this.playbackState) this.playbackState = { ...this.playbackState, ...stateAfter(command) };
       this.context.onChange(this);
-    };
-    return {
-      pause: () => send({ action: 'pause' }, { paused: true, stepping: false }),
-      resume: () => send({ action: 'resume' }, { paused: false, stepping: false }),
-      setSpeed: (value) => {
-        const speed = parseSpeed(value);
-        send({ action: 'speed', speed }, { speed });
-      },
-      // eslint-disable-next-line @typescript-eslint/no-useless-default-assignment -- optional in Playback.stepBar, which this mirrors
-      stepBar: (barMs, pastEndMs = 0) => send({ action: 'step', barMs, pastEndMs }, { paused: false, stepping: true })
     };
   }
 
@@ -302,9 +291,11 @@ export class StreamRunner {
         this.linkStatus = message.status;
         this.onLinkStatus(message.status, message.detail);
         return;
-      case 'candle':
-        if (message.candle.closed) this.candles++;
-        context.onCandle(message.candle);
+      case 'candles':
+        for (const candle of message.candles) {
+          if (candle.closed) this.candles++;
+          context.onCandle(candle);
+        }
         return;
       case 'tick':
         context.onTick?.(message.tick);

@@ -3,13 +3,8 @@
  * (500t, 10v, 1e6n). The grammar is python/market_data_tick_handler/contract/bar_specs.json,
  * read by the processor too (docs/features.md, Bar kinds).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import barSpecs from '../../../python/market_data_tick_handler/contract/bar_specs.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
-import { PYTHON_DIR } from '../paths.js';
-
-export const DEFAULT_TIMEFRAMES = ['15s', '1m', '5m', '15m'] as const;
-export const BAR_SPECS_FILE = join(PYTHON_DIR, 'market_data_tick_handler', 'contract', 'bar_specs.json');
 
 interface Grammar {
   time: { pattern: string; unit_seconds: Record<string, number>; origin_seconds: Record<string, number> };
@@ -27,18 +22,15 @@ export interface BarSpec {
   size?: number;
 }
 
-let grammar: { g: Grammar; time: RegExp; activity: RegExp } | undefined;
-function loaded() {
-  if (!grammar) {
-    const g = JSON.parse(readFileSync(BAR_SPECS_FILE, 'utf8')) as Grammar;
-    grammar = { g, time: new RegExp(g.time.pattern), activity: new RegExp(g.activity.pattern) };
-  }
-  return grammar;
-}
+const g = barSpecs as Grammar;
+const time = new RegExp(g.time.pattern);
+const activity = new RegExp(g.activity.pattern);
+
+/** The timeframes of a stream that names none (the contract's `default`). */
+export const DEFAULT_TIMEFRAMES: readonly string[] = barSpecs.default;
 
 /** Parses one bar spec label; UsageError (one line, with the accepted forms) when invalid. */
 export function parseBarSpec(label: string): BarSpec {
-  const { g, time, activity } = loaded();
   const t = time.exec(label);
   if (t) {
     const unit = t[2]!;

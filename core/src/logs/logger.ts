@@ -1,9 +1,11 @@
 /**
- * The engine's log: a size-capped file (`logs/node_streamer.log`, 10 MB × 3 rotations) and
- * live subscribers (the CLI, TUI and extension show entries as they come).
+ * The engine's log: a size-capped file (`logs/node_streamer.log`, rotated as the processor's log
+ * is: contract/limits.json, log_files) and live subscribers (the CLI, TUI and extension show
+ * entries as they come).
  */
 import { mkdirSync } from 'node:fs';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { LOG_FILES } from '../contract/limits.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 export type LogOrigin = 'engine' | 'processor';
@@ -17,7 +19,7 @@ export interface LogEntry {
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 
-export const ENGINE_LOG_FILE = 'node_streamer.log';
+export const ENGINE_LOG_FILE = LOG_FILES.engine;
 
 export class Logger {
   private readonly file: RotatingFileStream | undefined;
@@ -31,7 +33,7 @@ export class Logger {
   ) {
     if (logDir !== undefined) {
       mkdirSync(logDir, { recursive: true });
-      this.file = createStream(ENGINE_LOG_FILE, { path: logDir, size: '10M', rotate: 3 });
+      this.file = createStream(ENGINE_LOG_FILE, { path: logDir, size: `${LOG_FILES.maxBytes}B`, rotate: LOG_FILES.backups });
       this.file.on('error', () => {
         /* a full disk must not take the stream down; entries still reach subscribers */
       });

@@ -1,10 +1,11 @@
 /**
  * The BigQuery calls Tickbridge makes, through the official `@google-cloud/bigquery` client:
  * datasets get/insert, tables get/insert and tabledata.insertAll. The client's own retries
- * are off: `sender.ts` retries, so that every attempt is counted and bounded.
+ * are off: `sender.ts` retries (policy.ts), so that every attempt is counted and bounded.
  */
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from './config.js';
+import { REQUEST_TIMEOUT_MS } from './policy.js';
 import type { Row, TableSpec } from './schema.js';
 import { tableResource } from './schema.js';
 
@@ -46,7 +47,9 @@ export class BigQueryClient implements InsertClient {
       // credentials or of the GCE metadata server either).
       ...(config.apiEndpoint !== undefined && { apiEndpoint: config.apiEndpoint, authClient: ANONYMOUS }),
       ...(config.keyFilename !== undefined && { keyFilename: config.keyFilename }),
-      retryOptions: { autoRetry: false, maxRetries: 0 }
+      retryOptions: { autoRetry: false, maxRetries: 0 },
+      // honoured by the client's base Service for every request, though not in its typings
+      ...({ timeout: REQUEST_TIMEOUT_MS } as BigQueryOptions)
     });
     return new BigQueryClient(bigquery, config.projectId);
   }

@@ -14,7 +14,8 @@ import { UsageError } from '../errors.js';
 import { BigQueryClient, type InsertClient } from './client.js';
 import { bigQueryConfigFromEnv, type BigQueryConfig } from './config.js';
 import type { Row } from './schema.js';
-import { RowSender, type DeadLetter } from './sender.js';
+import { parseDeadLetter, remainingFileFor } from './deadLetter.js';
+import { RowSender } from './sender.js';
 
 export interface ReplayResult {
   rows: number;
@@ -25,22 +26,6 @@ export interface ReplayResult {
   /** Lines that are not dead-letter rows (kept in the remaining file as they were). */
   malformed: number;
   remainingFile: string;
-}
-
-function parseLine(line: string): DeadLetter | undefined {
-  try {
-    const value = JSON.parse(line) as { [K in keyof DeadLetter]?: unknown };
-    if (typeof value.dataset === 'string' && typeof value.table === 'string' && typeof value.insertId === 'string' && typeof value.row === 'object' && value.row !== null) {
-      return value as DeadLetter;
-    }
-  } catch {
-    // reported as malformed
-  }
-  return undefined;
-}
-
-export function remainingFileFor(file: string): string {
-  return `${file.replace(/\.ndjson$/, '')}.remaining.ndjson`;
 }
 
 /** Replays `file`; `client` defaults to the official client configured from the environment. */
@@ -78,7 +63,7 @@ export async function replayDeadLetters(file: string, config: BigQueryConfig, cl
   };
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     if (line.trim() === '') continue;
-    const letter = parseLine(line);
+    const letter = parseDeadLetter(line);
     if (!letter) {
       malformed++;
       await appendFile(remainingFile, `${line}\n`);

@@ -1,7 +1,7 @@
 /**
  * The engine's BigQuery tables: one per normalized data type, each partitioned by day on
  * `timestamp` (exchange time) and clustered by exchange and symbol. docs/persistence.md
- * documents them; the processor's `candles` table is defined in python/…/persist/bigquery.py.
+ * documents them; the processor's `candles` table is defined in python/…/persist/bigquery/schema.py.
  */
 import type { SourceMessage } from '../bridge/encode.js';
 

@@ -1,11 +1,12 @@
 /**
- * Sends rows with retries and a dead-letter file; shared by the tick writer and `bq-replay`.
+ * Sends rows with retries (p-retry) and a dead-letter file, as the declared policy says
+ * (policy.ts; the processor's persist/bigquery/sender.py follows the same file); shared by the
+ * tick writer and `bq-replay`.
  *
  * - Every row keeps its insertId across attempts, so BigQuery drops a row it already stored
  *   when a response was lost and the request is sent again.
- * - A 408/429/5xx or a network error retries the whole request; a row refused with a
- *   transient reason (`backendError`, `internalError`, `rateLimitExceeded`, `timeout`,
- *   `stopped`) is retried alone. Backoff is exponential with full jitter, capped.
+ * - A retryable status (408, 429, 5xx) or a network error retries the whole request; a row
+ *   refused with a transient reason is retried alone; full-jitter backoff (`backoffDelayMs`).
  * - A row refused for good (`invalid` …), a request refused for good (400, 403, 404), or a
  *   row out of attempts (or out of time at shutdown) is appended to the dead-letter file.
  * - Only rows BigQuery did not take go there: a row whose last attempt failed after the request
@@ -13,24 +14,11 @@
  *   the table's `insert_id` column once and dead-letters only the uncertain rows it lacks.
  * - At shutdown (`deadline` set), rows are retried until the deadline, whatever their attempts.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import pRetry from 'p-retry';
 import { errorStatus, type InsertClient } from './client.js';
-import type { RetryPolicy } from './config.js';
+import { appendDeadLetters } from './deadLetter.js';
+import { MAX_UNCERTAIN, RETRY_STATUS, TRANSIENT_REASONS, backoffDelayMs, type RetryPolicy } from './policy.js';
 import type { Row } from './schema.js';
-
-const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const TRANSIENT_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'timeout', 'stopped']);
-
-/** One line of a dead-letter file. `bq-replay` reads these. */
-export interface DeadLetter {
-  dataset: string;
-  table: string;
-  insertId: string;
-  row: Record<string, unknown>;
-  error: string;
-  failedAt: string;
-}
 
 export interface SenderCounters {
   rowsWritten: number;
@@ -40,8 +28,14 @@ export interface SenderCounters {
   rowsLeftAtShutdown: number;
 }
 
-/** Uncertain rows held before they are settled (one table read each time). */
-const MAX_UNCERTAIN = 20_000;
+/** An attempt left rows to send again (`onFailedAttempt` decides whether they will be). */
+class RowsToRetry extends Error {}
+/** The rows are out of attempts (`out of time`: the next wait would end after the deadline). */
+class GiveUp extends Error {
+  constructor(readonly outOfTime: boolean) {
+    super(outOfTime ? 'shutdown budget spent' : 'gave up');
+  }
+}
 
 export class RowSender {
   readonly counters: SenderCounters = { rowsWritten: 0, rowsDeadLettered: 0, retries: 0, rowsLeftAtShutdown: 0 };
@@ -60,55 +54,80 @@ export class RowSender {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
   ) {}
 
-  /** Sends the rows of one table; resolves when each is written or dead-lettered. */
+  /** Sends the rows of one table; resolves when each is written or dead-lettered (or held as uncertain). */
   async send(dataset: string, table: string, rows: Row[]): Promise<void> {
     let pending = rows;
     /** Rows of a request that failed: BigQuery may hold them (408, 429, 5xx, no answer). */
     const maybeStored = new Set<Row>();
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      let retry: Row[] = [];
-      let lastError: string;
-      try {
-        const failures = await this.client.insert(dataset, table, pending);
-        const failed = new Set<Row>();
-        const dead: [Row, string][] = [];
-        for (const failure of failures) {
-          failed.add(failure.row);
-          if (TRANSIENT_REASONS.has(failure.reason)) retry.push(failure.row);
-          else dead.push([failure.row, `${failure.reason}: ${failure.message}`]);
+    let lastError = '';
+    let attempts = 0;
+    try {
+      await pRetry(
+        async (attempt) => {
+          attempts = attempt;
+          const result = await this.attempt(dataset, table, pending, maybeStored);
+          lastError = result.lastError;
+          if (result.retry.length === 0) return;
+          pending = result.retry;
+          throw new RowsToRetry(lastError);
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 0, // the wait is the policy's full jitter, taken below
+          onFailedAttempt: async ({ error, attemptNumber }) => {
+            if (!(error instanceof RowsToRetry)) throw error;
+            const closing = this.deadline !== Number.POSITIVE_INFINITY;
+            if (attemptNumber >= this.policy.maxAttempts && !closing) throw new GiveUp(false);
+            const delay = backoffDelayMs(this.policy, attemptNumber);
+            if (Date.now() + delay > this.deadline) throw new GiveUp(true);
+            this.counters.retries += pending.length;
+            await this.sleep(delay);
+          }
         }
-        this.counters.rowsWritten += pending.length - failed.size;
-        for (const [row, error] of dead) await this.deadLetter(dataset, [row], error);
-        lastError = failures.find((f) => TRANSIENT_REASONS.has(f.reason))?.message ?? '';
-      } catch (error) {
-        const status = errorStatus(error);
-        lastError = `${status ?? 'network error'}: ${(error as Error).message}`;
-        if (status !== undefined && !RETRY_STATUS.has(status)) {
-          await this.deadLetter(dataset, pending, lastError);
-          return;
-        }
-        for (const row of pending) maybeStored.add(row);
-        retry = pending;
-      }
-      if (retry.length === 0) return;
-      const delay = this.backoff(attempt);
-      const closing = this.deadline !== Number.POSITIVE_INFINITY;
-      const outOfTime = Date.now() + delay > this.deadline;
-      if ((attempt >= this.policy.maxAttempts && !closing) || outOfTime) {
-        const error = outOfTime ? `shutdown budget spent after ${attempt} attempts: ${lastError}` : `gave up after ${attempt} attempts: ${lastError}`;
-        if (outOfTime) {
-          this.counters.rowsLeftAtShutdown += retry.length;
-          for (const row of retry) this.leftAtShutdown.add(row);
-        }
-        const uncertain = retry.filter((row) => maybeStored.has(row));
-        if (uncertain.length) await this.holdUncertain(dataset, uncertain, error);
-        await this.deadLetter(dataset, retry.filter((row) => !maybeStored.has(row)), error);
-        return;
-      }
-      this.counters.retries += retry.length;
-      await this.sleep(delay);
-      pending = retry;
+      );
+    } catch (error) {
+      if (!(error instanceof GiveUp)) throw error;
+      await this.giveUp(dataset, pending, maybeStored, `${error.message} after ${attempts} attempts: ${lastError}`, error.outOfTime);
     }
+  }
+
+  /** One request: the rows to send again and the last error. */
+  private async attempt(dataset: string, table: string, pending: Row[], maybeStored: Set<Row>): Promise<{ retry: Row[]; lastError: string }> {
+    try {
+      const failures = await this.client.insert(dataset, table, pending);
+      const retry: Row[] = [];
+      let lastError = '';
+      for (const failure of failures) {
+        const error = `${failure.reason}: ${failure.message}`;
+        if (TRANSIENT_REASONS.has(failure.reason)) {
+          retry.push(failure.row);
+          lastError = error;
+        } else {
+          await this.deadLetter(dataset, [failure.row], error);
+        }
+      }
+      this.counters.rowsWritten += pending.length - new Set(failures.map((failure) => failure.row)).size;
+      return { retry, lastError };
+    } catch (error) {
+      const status = errorStatus(error);
+      const lastError = `${status ?? 'network error'}: ${(error as Error).message}`;
+      if (status !== undefined && !RETRY_STATUS.has(status)) {
+        await this.deadLetter(dataset, pending, lastError);
+        return { retry: [], lastError };
+      }
+      for (const row of pending) maybeStored.add(row);
+      return { retry: pending, lastError };
+    }
+  }
+
+  private async giveUp(dataset: string, rows: Row[], maybeStored: Set<Row>, error: string, outOfTime: boolean): Promise<void> {
+    if (outOfTime) {
+      this.counters.rowsLeftAtShutdown += rows.length;
+      for (const row of rows) this.leftAtShutdown.add(row);
+    }
+    const uncertain = rows.filter((row) => maybeStored.has(row));
+    if (uncertain.length) await this.holdUncertain(dataset, uncertain, error);
+    await this.deadLetter(dataset, rows.filter((row) => !maybeStored.has(row)), error);
   }
 
   private async holdUncertain(dataset: string, rows: Row[], error: string): Promise<void> {
@@ -147,21 +166,10 @@ export class RowSender {
     return this.uncertainCount;
   }
 
-  /** Full jitter: a random delay up to base·2^(attempt-1), capped. */
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling * (0.5 + Math.random() / 2));
-  }
-
-  /** Appends rows to the dead-letter file (one JSON object per line). */
+  /** Appends rows to the dead-letter file and counts them. */
   async deadLetter(dataset: string, rows: Row[], error: string): Promise<void> {
     if (rows.length === 0) return;
-    const failedAt = new Date().toISOString();
-    const text = rows
-      .map((row) => JSON.stringify({ dataset, table: row.table, insertId: row.insertId, row: row.json, error, failedAt } satisfies DeadLetter))
-      .join('\n');
-    await mkdir(dirname(this.deadLetterFile), { recursive: true });
-    await appendFile(this.deadLetterFile, `${text}\n`);
+    await appendDeadLetters(this.deadLetterFile, dataset, rows, error);
     this.counters.rowsDeadLettered += rows.length;
     this.onDeadLetter(rows.length, error);
   }

@@ -6,19 +6,18 @@
  * old, and at `close()`. One batch is in flight at a time; while BigQuery is down, rows wait
  * up to `maxBufferedRows`, and rows beyond that go straight to the dead-letter file, so memory
  * stays bounded and nothing is dropped silently. At `close()`, what is left is sent by
- * `CLOSE_CONCURRENCY` requests at a time, each row retried until the shutdown budget
+ * `SHUTDOWN_CONCURRENCY` requests at a time, each row retried until the shutdown budget
  * (`closeTimeoutMs`) is spent; the last log line says what was left in the dead-letter file.
  */
-import { bigQueryConfigFromEnv } from './config.js';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { SourceMessage } from '../bridge/encode.js';
 import { BigQueryClient, type InsertClient } from './client.js';
-import type { BigQueryConfig } from './config.js';
+import { bigQueryConfigFromEnv, type BigQueryConfig } from './config.js';
+import { DEAD_LETTER, SHUTDOWN_CONCURRENCY } from './policy.js';
 import { TICK_TABLES, toRow, type Row } from './schema.js';
 import { RowSender } from './sender.js';
 import type { PersistLog, PersistStats, TickWriter } from './types.js';
-
-const CLOSE_CONCURRENCY = 4;
 
 export interface TickWriterOptions {
   /** Defaults to the official client on `config`; tests may pass their own. */
@@ -29,10 +28,11 @@ export interface TickWriterOptions {
 
 /**
  * The engine's BigQuery tick writer from environment-style settings (GCP_PROJECT_ID,
- * BIGQUERY_DATASET, …); `what` names the switch in error messages.
+ * BIGQUERY_DATASET, …); `what` names the switch in error messages; failed rows go to
+ * `<logDir>/bigquery-ticks.dead-letter.ndjson`.
  */
-export function bigQueryTickWriter(env: NodeJS.ProcessEnv, what: string, deadLetterFile: string): TickWriter {
-  return new BigQueryTickWriter(bigQueryConfigFromEnv(env, what, deadLetterFile));
+export function bigQueryTickWriter(env: NodeJS.ProcessEnv, what: string, logDir: string): TickWriter {
+  return new BigQueryTickWriter(bigQueryConfigFromEnv(env, what, join(logDir, DEAD_LETTER.files.ticks)));
 }
 
 export class BigQueryTickWriter implements TickWriter {
@@ -108,7 +108,7 @@ export class BigQueryTickWriter implements TickWriter {
       const keep = Math.max(0, this.maxBufferedRows - this.queued);
       const overflow = rows.splice(keep);
       const sender = this.sender;
-      this.chain = this.chain.then(() => sender.deadLetter(this.config.dataset, overflow, 'buffer full: BigQuery is not keeping up')).catch((error: unknown) => this.failed(error as Error, overflow.length));
+      this.chain = this.chain.then(() => sender.deadLetter(this.config.dataset, overflow, DEAD_LETTER.errors.buffer_full)).catch((error: unknown) => this.failed(error as Error, overflow.length));
     }
     for (let i = 0; i < rows.length; i += this.config.batchSize) this.enqueue(rows.slice(i, i + this.config.batchSize));
   }
@@ -174,7 +174,7 @@ export class BigQueryTickWriter implements TickWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.sender) this.sender.deadline = Date.now() + this.config.retry.closeTimeoutMs;
-    this.maxWorkers = CLOSE_CONCURRENCY;
+    this.maxWorkers = SHUTDOWN_CONCURRENCY;
     this.flush();
     await this.drain();
     await this.sender?.settle().catch((error: unknown) => this.failed(error as Error, this.sender?.rowsUncertain ?? 0));

@@ -2,7 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BookPriceLevel, BookSnapshot, DerivativeTicker, Exchange } from 'tardis-dev';
 import { UsageError } from '../errors.js';
-import { IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, checkCaptureFile, readLines } from './captureFile.js';
+import { IncompleteCapture, checkCaptureFile } from './captureFile.js';
+import { csvRows, type BadRow } from './csvRows.js';
 import type { ParsedDataType } from './dataTypes.js';
 import { resolveExchange } from './exchanges.js';
 import type { Playback } from './playback.js';
@@ -60,12 +61,7 @@ async function listFiles(list: string | undefined): Promise<string[]> {
 }
 
 async function readHeader(path: string): Promise<string[]> {
-  for await (const lines of readLines(path)) {
-    const first = lines.find((line) => typeof line !== 'string' || line.trim() !== '');
-    if (typeof first === 'string') return first.replace(/\r$/, '').split(',');
-    if (first !== undefined) return [];
-    if (lines.length > 0) break;
-  }
+  for await (const rows of csvRows(path, () => {})) return rows[0]?.cells ?? [];
   return [];
 }
 
@@ -182,41 +178,31 @@ interface Seen {
 }
 
 /**
- * One file's messages, a chunk of lines at a time, with their local timestamps in µs. Every row is
- * checked, whatever its symbol; a bad one (wrong cell count, a quote, bad numbers) is counted in
- * `report.malformed` and warned (the first ten by line). Tardis CSV datasets never quote a cell, so
- * a plain split on commas reads them exactly; a row with a quote is not Tardis CSV and is counted.
+ * One file's messages, a batch of rows at a time, with their local timestamps in µs. Every row is
+ * checked, whatever its symbol; a bad one (not CSV, wrong cell count, bad numbers) is counted in
+ * `report.malformed` (a line over the cap in `report.oversized`) and warned (the first ten by line).
  */
 async function* fileMessages(file: CsvFile, exchange: Exchange, symbols: ReadonlySet<string>, warn: (m: string) => void, report: SourceReport, seen: Seen) {
   const map = rowMapper(file);
   const iSymbol = file.header.indexOf('symbol');
   const iExchange = file.header.indexOf('exchange');
-  let lineNumber = 0;
   let bad = 0;
-  const skip = (reason: string) => {
-    report.malformed++;
-    if (++bad <= MAX_ROW_WARNINGS) warn(`${file.path}:${lineNumber}: skipped row: ${reason}.`);
+  const skip: BadRow = (line, reason, kind = 'malformed', lines = 1) => {
+    report[kind] += lines;
+    if (++bad <= MAX_ROW_WARNINGS) warn(`${file.path}:${line}: skipped row: ${reason}.`);
   };
+  let header = true;
   try {
-    for await (const lines of readLines(file.path)) {
+    for await (const rows of csvRows(file.path, skip)) {
       const out: SourceMessage[] = [];
-      for (const entry of lines) {
-        lineNumber++;
-        if (entry instanceof OversizedLine) {
-          report.oversized++;
-          skip(`${(entry.length / 1048576).toFixed(1)} MiB long, over the ${MAX_LINE_LENGTH / 1048576} MiB line cap`);
+      for (const { cells, line } of rows) {
+        if (header) {
+          header = false;
           continue;
         }
-        if (lineNumber === 1 || entry.length === 0) continue;
-        const line = entry.charCodeAt(entry.length - 1) === 13 ? entry.slice(0, -1) : entry;
-        if (line.includes('"')) {
-          skip('a quoted cell (Tardis CSV has none)');
-          continue;
-        }
-        const cells = line.split(',');
         const mapped = cells.length === file.header.length ? map(cells, exchange) : `${cells.length} cells, the header has ${file.header.length}`;
         if (typeof mapped === 'string') {
-          skip(mapped);
+          skip(line, mapped);
           continue;
         }
         seen.rows++;
@@ -228,7 +214,6 @@ async function* fileMessages(file: CsvFile, exchange: Exchange, symbols: Readonl
   } catch (error) {
     if (!(error instanceof IncompleteCapture)) throw error;
     report.failure = error.message; // what came before is delivered; the stream then fails with this
-
   }
   if (bad > MAX_ROW_WARNINGS) warn(`${file.path}: ${bad} bad rows skipped in total.`);
 }

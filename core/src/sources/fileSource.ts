@@ -1,13 +1,16 @@
 import { normalizeBookChanges } from 'tardis-dev';
 import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
-import { type CaptureMessage, IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, parseCaptureLine, readLines } from './captureFile.js';
-import type { DataTypePlan, Normalizer } from './dataTypes.js';
+import { type CaptureMessage, IncompleteCapture, MAX_LINE_LENGTH, OversizedLine, checkCaptureFile, parseCaptureLine, readLines } from './captureFile.js';
+import { planDataTypes } from './dataTypes.js';
+import type { DataTypePlan, Normalizer, ParsedDataType } from './dataTypes.js';
 import { RecentKeys, UpdateIds } from './duplicates.js';
+import { resolveExchange } from './exchanges.js';
 import { guessExchanges } from './guessExchange.js';
 import type { Playback } from './playback.js';
 import { buildSource } from './pipeline.js';
+import { resolveSymbols } from './symbols.js';
 import { newReport } from './types.js';
-import type { OpenedSource, SourceReport } from './types.js';
+import type { OpenedSource, SourceHooks, SourceReport, SourceSpec } from './types.js';
 
 export interface FileSourceOptions {
   readonly path: string;
@@ -214,4 +217,13 @@ export function openFileSource(options: FileSourceOptions, plan: DataTypePlan, p
     describeEmpty,
     ...(playback ? { playback } : {})
   });
+}
+
+/** `--source file`: a recorded capture (`<local timestamp> <message>` lines, plain or gzip). */
+export async function openFile(spec: SourceSpec, types: ParsedDataType[], hooks: SourceHooks, playback: Playback): Promise<OpenedSource> {
+  const path = await checkCaptureFile(spec.file);
+  const exchange = resolveExchange(spec.exchange, 'file');
+  const symbols = resolveSymbols(exchange, spec.symbols);
+  const plan = planDataTypes(types, exchange, new Date(), hooks.warn);
+  return openFileSource({ path, exchange, symbols, normalizers: plan.normalizers, warn: hooks.warn }, plan, playback);
 }

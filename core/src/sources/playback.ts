@@ -3,6 +3,16 @@ import { createPacer, parseSpeed, pause, type Pacer } from './pacing.js';
 
 export type Speed = 'max' | number;
 
+/**
+ * A replay control as plain data: what the engine sends to the stream's worker (checked there
+ * first), which applies it to the source's Playback (`Playback.apply`).
+ */
+export type PlaybackCommand =
+  | { readonly action: 'pause' }
+  | { readonly action: 'resume' }
+  | { readonly action: 'speed'; readonly speed: Speed }
+  | { readonly action: 'step'; readonly barMs: number; readonly pastEndMs: number };
+
 /** What a finite source's playback is doing; shown by every face. */
 export interface PlaybackState {
   readonly paused: boolean;
@@ -60,6 +70,19 @@ export class Playback {
     this.speedValue = parseSpeed(value);
     this.pacer = this.newPacer();
     this.changed();
+  }
+
+  apply(command: PlaybackCommand): void {
+    switch (command.action) {
+      case 'pause':
+        return this.pause();
+      case 'resume':
+        return this.resume();
+      case 'speed':
+        return this.setSpeed(command.speed);
+      case 'step':
+        return this.stepBar(command.barMs, command.pastEndMs);
+    }
   }
 
   /**

@@ -6,9 +6,9 @@ import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { stream } from 'tardis-dev';
 import type { Disconnect, Exchange, NormalizedData } from 'tardis-dev';
-import type { Normalizer } from './dataTypes.js';
 import { getFilters, normalizeMessages } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
+import type { NormalizedFeed } from './types.js';
 
 /*
  * `--record PATH` for the live and demo sources: every raw message tardis-dev's real-time feed
@@ -80,10 +80,7 @@ export async function openRecorder(path: string, warn: (message: string) => void
   };
 }
 
-export interface RecordedStreamOptions {
-  readonly exchange: string;
-  readonly symbols: string[];
-  readonly normalizers: readonly Normalizer[];
+export interface RecordedStreamOptions extends NormalizedFeed {
   readonly recorder: Recorder;
   readonly onError: (error: Error) => void;
 }

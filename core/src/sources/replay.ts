@@ -4,6 +4,7 @@ import type { Exchange } from 'tardis-dev';
 import type { Normalizer } from './dataTypes.js';
 import { formatDateToPath, getFilters, optimizeFilters, sha256 } from 'tardis-dev/dist/handy.js';
 import { UsageError } from '../errors.js';
+import type { NormalizedFeed } from './types.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -69,10 +70,7 @@ export function allSlicesCached(feedDir: string, range: ReplayRange, maxMinutes 
   return true;
 }
 
-export interface ReplayOptions {
-  readonly exchange: string;
-  readonly symbols: string[];
-  readonly normalizers: readonly Normalizer[];
+export interface ReplayOptions extends NormalizedFeed {
   readonly range: ReplayRange;
   readonly cacheDir: string;
   readonly apiKey: string | undefined;

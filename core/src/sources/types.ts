@@ -1,8 +1,16 @@
 import type { Playback } from './playback.js';
 import type { BookSnapshot, DerivativeTicker, Disconnect, Liquidation, Trade } from 'tardis-dev';
+import type { SourceKind } from '../contract/vocabulary.js';
+import type { Normalizer } from './dataTypes.js';
 
-export type SourceKind = 'live' | 'replay' | 'file' | 'demo' | 'csv';
-export const SOURCE_KINDS: readonly SourceKind[] = ['live', 'replay', 'file', 'demo', 'csv'];
+export { SOURCE_KINDS, type SourceKind } from '../contract/vocabulary.js';
+
+/** What tardis-dev normalizes: these symbols (native ids) of one exchange, through these mappers. */
+export interface NormalizedFeed {
+  readonly exchange: string;
+  readonly symbols: string[];
+  readonly normalizers: readonly Normalizer[];
+}
 
 export interface SourceSpec {
   source: SourceKind;
@@ -26,8 +34,8 @@ export interface SourceSpec {
   file?: string;
   /**
    * live, `binance` and `binance-futures` only: the base URL (`http://host:port`) of a
-   * Binance-compatible exchange speaking the demo exchange's paths (e.g. `node
-   * dist/core/src/sources/demo/main.js`) instead of the real one. Only this stream is routed there.
+   * Binance-compatible exchange speaking the demo exchange's paths (e.g. one started with
+   * `startDemoExchange`) instead of the real one. Only this stream is routed there.
    */
   exchangeUrl?: string;
   /** live and demo: write the raw messages received to this capture file (see record.ts). */

@@ -2,7 +2,7 @@
  * Runs the Python processor: starts it from the venv, waits until it listens and answers
  * /health, restarts it with backoff when it dies, and stops it (no orphans) on exit.
  *
- * The child keeps stdin as a pipe and is started with --exit-on-stdin-eof: if this process
+ * The child keeps stdin as a pipe and is started with --exitOnStdinEof: if this process
  * dies without cleaning up (even kill -9), the pipe closes and the processor exits by itself.
  * It runs in its own process group, so a terminal's Ctrl-C reaches only the engine, which then
  * stops it (a processor that died on the user's Ctrl-C would be "restarted").
@@ -10,8 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { UsageError } from '../errors.js';
 import { ProcessorLog } from '../logs/processorLog.js';
+import { DEFAULT_RETRY } from '../persist/policy.js';
 import type { Logger } from '../logs/logger.js';
 import { VENV_PYTHON } from '../paths.js';
 
@@ -24,7 +27,7 @@ export interface ProcessorLaunch {
   /** 0 picks a free port on the first start; restarts keep the port. */
   port: number;
   logDir: string;
-  /** Extra processor flags (e.g. --no-serve). */
+  /** Extra processor flags (e.g. --noServe). */
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -32,15 +35,19 @@ export interface ProcessorLaunch {
 const START_TIMEOUT_MS = 30_000;
 /** SIGTERM, then SIGKILL after this long: a run ends within 5 s of being asked to. */
 const STOP_GRACE_MS = 2_000;
-/** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to 30 s at shutdown. */
-const BIGQUERY_STOP_GRACE_MS = 35_000;
+/** A processor writing to BigQuery (GCP_PROJECT_ID) flushes for up to its shutdown budget (30 s). */
+const BIGQUERY_STOP_GRACE_MS = DEFAULT_RETRY.closeTimeoutMs + 5_000;
+/** After a death the processor is started again this much later... */
+const RESTART_DELAY_MS = 250;
+/** ...and, while starts fail, again after 500 ms, 1 s, 2 s ... up to 10 s. */
+const RESTART_BACKOFF = { retries: Infinity, factor: 2, minTimeout: 2 * RESTART_DELAY_MS, maxTimeout: 10_000, randomize: false } as const;
 
 export class ProcessorSupervisor {
   private child: ChildProcess | undefined;
   private port: number;
   private stopping = false;
-  private restartDelayMs = 250;
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** Cancels a pending restart (stop). */
+  private restartAbort = new AbortController();
   private lastStderr: string[] = [];
 
   /** How long a stop waits for the processor: longer while it flushes BigQuery. */
@@ -77,6 +84,7 @@ export class ProcessorSupervisor {
       throw new UsageError(`Python processor environment not found at ${python}: run \`npm run setup\` first`);
     }
     this.stopping = false;
+    this.restartAbort = new AbortController();
     await this.spawnOnce(python);
     return this.url;
   }
@@ -88,7 +96,7 @@ export class ProcessorSupervisor {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.restartTimer);
+    this.restartAbort.abort();
     const child = this.child;
     if (child?.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -125,9 +133,9 @@ export class ProcessorSupervisor {
       this.launch.host,
       '--port',
       String(this.port),
-      '--log-dir',
+      '--logDir',
       this.launch.logDir,
-      '--exit-on-stdin-eof',
+      '--exitOnStdinEof',
       ...(this.launch.args ?? [])
     ];
     const child = spawn(python, args, {
@@ -166,7 +174,6 @@ export class ProcessorSupervisor {
         waitForHealth(this.launch.host, port).then(
           () => {
             clearTimeout(timeout);
-            this.restartDelayMs = 250;
             this.setStatus('running', `processor listening on ${this.url} (pid ${child.pid})`);
             resolve();
           },
@@ -182,11 +189,9 @@ export class ProcessorSupervisor {
         }
         if (this.stopping) return;
         this.restarts++;
-        const delay = this.restartDelayMs;
-        this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
-        this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+        this.logger.warn(`Python processor died (${signal ?? `code ${code}`}); restarting in ${RESTART_DELAY_MS} ms`);
         this.setStatus('restarting', `processor died (${signal ?? `code ${code}`})`);
-        this.restartTimer = setTimeout(() => this.respawn(python), delay);
+        void this.restart(python);
       });
     });
   }
@@ -196,14 +201,20 @@ export class ProcessorSupervisor {
     return { ...process.env, ...this.launch.env, PYTHONUNBUFFERED: '1' };
   }
 
-  private respawn(python: string): void {
-    if (this.stopping) return;
-    this.spawnOnce(python).catch((error: unknown) => {
-      this.logger.error(`Python processor restart failed: ${(error as Error).message}`);
-      if (this.stopping) return;
-      this.restartTimer = setTimeout(() => this.respawn(python), this.restartDelayMs);
-      this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
-    });
+  /** Starts the processor again after a death, with backoff while starts fail, until stopped. */
+  private async restart(python: string): Promise<void> {
+    const signal = this.restartAbort.signal;
+    try {
+      await sleep(RESTART_DELAY_MS, undefined, { signal });
+      await pRetry(() => this.spawnOnce(python), {
+        ...RESTART_BACKOFF,
+        signal,
+        shouldRetry: () => !this.stopping,
+        onFailedAttempt: ({ error }) => this.logger.error(`Python processor restart failed: ${error.message}`)
+      });
+    } catch {
+      // stopped meanwhile: nothing to restart
+    }
   }
 }
 
@@ -217,18 +228,18 @@ function parseListening(line: string): number | undefined {
   }
 }
 
+/** Polls /health every 100 ms until it answers 200, for up to 100 tries. */
 async function waitForHealth(host: string, port: number): Promise<void> {
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  let lastError = 'no answer';
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const response = await fetch(`http://${hostPart}:${port}/health`);
-      if (response.ok) return;
-      lastError = `HTTP ${response.status}`;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await pRetry(
+      async () => {
+        const response = await fetch(`http://${hostPart}:${port}/health`);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+      { retries: 99, factor: 1, minTimeout: 100, randomize: false }
+    );
+  } catch (error) {
+    throw new Error(`Python processor /health did not answer on port ${port} (${(error as Error).message})`, { cause: error });
   }
-  throw new Error(`Python processor /health did not answer on port ${port} (${lastError})`);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
-export const CLI = join(PACKAGE_ROOT, 'dist/core/src/cli/main.js');
+export const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 export const SHARED_DATA = join(PACKAGE_ROOT, '..', 'shared', 'data');
 export const SPOT_CAPTURE = join(SHARED_DATA, 'binance_spot_btcusdt_20240808.raw.gz');
 export const FUTURES_CAPTURE = join(SHARED_DATA, 'binance-futures_btcusdt_20240808.raw.gz');

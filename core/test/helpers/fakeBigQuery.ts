@@ -13,6 +13,8 @@ export interface FakeState {
   datasets: string[];
   tables: Record<string, { resource: Record<string, unknown>; rows: FakeRow[] }>;
   counts: Record<string, number>;
+  /** Requests refused with an injected status, by table name. */
+  status_faults_by_table: Record<string, number>;
 }
 
 export class FakeBigQuery {

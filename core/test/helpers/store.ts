@@ -44,7 +44,7 @@ export function captureReplay(file: string, exchange: string, speed: 'max' | num
  */
 export async function replayIntoStore(crashAtCandles: number[] = [], afterStream?: (engine: Engine) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-store-'));
-  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir: dir, args: ['--store-dir', dir] } }, logDir: dir });
+  const engine = await Engine.start({ processor: { launch: { host: '127.0.0.1', port: 0, logDir: dir, args: ['--storeDir', dir] } }, logDir: dir });
   let candles = 0;
   const pending = [...crashAtCandles];
   const killed = new Set<number | undefined>();

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from ..symbol_key import normalize_symbol
+
 FILE_NAME = "candles.sqlite"
 
 # (column, arrow type) in the order a table comes back; features follow as float64.
@@ -46,10 +48,6 @@ def _many(value: str | Iterable[str] | None) -> tuple[str, ...]:
         return tuple(v for v in (part.strip() for part in value.split(",")) if v)
     return tuple(value)
 
-
-def _symbol_key(symbol: str) -> str:
-    """``BTC-USDT``, ``btc_usdt``, ``BTC/USDT`` and ``BTCUSDT`` name the same symbol."""
-    return symbol.lower().replace("-", "").replace("_", "").replace("/", "")
 
 
 def iso_utc(value: str | datetime | Any) -> str:
@@ -118,7 +116,7 @@ class CandleQuery:
         source = "source" if "source" in columns else _V1_DEFAULTS["source"]
         any_of("lower(exchange)", self.exchange)
         any_of("lower(replace(replace(replace(symbol, '-', ''), '_', ''), '/', ''))",
-               (_symbol_key(s) for s in self.symbol))
+               (normalize_symbol(s) for s in self.symbol))
         any_of("timeframe", self.timeframe)
         any_of(source, self.source)
         any_of("run_id" if "run_id" in columns else _V1_DEFAULTS["run_id"], self.run)

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from redis.exceptions import RedisError
 
+from ..cli_args import checked
 from .candles import CandleQuery, StoreNotFound, iso_utc, read_table, store_path
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson",
@@ -102,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--symbol", help="symbol(s), comma-separated; BTC-USDT and BTCUSDT alike")
     parser.add_argument("--timeframes", "--timeframe", dest="timeframe",
                         help="bar spec(s), comma-separated (15s,1m)")
-    parser.add_argument("--from", dest="start", help="bars starting at or after this ISO-8601 time (UTC if no offset)")
-    parser.add_argument("--to", dest="end", help="bars starting before this ISO-8601 time")
+    parser.add_argument("--from", dest="start", type=checked(iso_utc),
+                        help="bars starting at or after this ISO-8601 time (UTC if no offset)")
+    parser.add_argument("--to", dest="end", type=checked(iso_utc), help="bars starting before this ISO-8601 time")
     parser.add_argument("--source", help="live, replay, file, csv or demo (comma-separated)")
     parser.add_argument("--run", help="run id(s), comma-separated")
     parser.add_argument("--include-demo", "--includeDemo", dest="include_demo", action="store_true",
@@ -159,10 +161,6 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None) -> 
     parser = build_parser()
     args = parser.parse_args(argv)
     fmt = _format(parser, args)
-    try:
-        CandleQuery.of(start=args.start, end=args.end)
-    except ValueError as exc:
-        parser.error(str(exc))
     if args.redis_url and (args.source or args.run):
         parser.error("candles in Redis carry no source or run: leave out --source/--run with --redisUrl")
     try:

@@ -1,5 +1,5 @@
 """Closed candles from Redis (the capped streams ``tickbridge:{exchange}:{symbol}:{timeframe}``
-that every processor started with ``--redis-url`` appends to), as the same typed table as the
+that every processor started with ``--redisUrl`` appends to), as the same typed table as the
 local store: several engines on several machines publishing into one Redis are read together.
 
 Redis entries carry no source and no run (``source`` and ``run_id`` are null), so a source or
@@ -16,7 +16,8 @@ import msgspec
 import pyarrow as pa
 import redis
 
-from .candles import KEY_COLUMNS, CandleQuery, _symbol_key, to_table
+from ..symbol_key import normalize_symbol
+from .candles import KEY_COLUMNS, CandleQuery, to_table
 
 PREFIX = "tickbridge"
 _SCALARS = [name for name, _ in KEY_COLUMNS]
@@ -32,7 +33,7 @@ def read_redis_table(url: str, query: CandleQuery) -> pa.Table:
                                "--symbol, --timeframes, --from and --to, or read the local store")
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
     decoder = msgspec.json.Decoder()
-    symbols = {_symbol_key(s) for s in query.symbol}
+    symbols = {normalize_symbol(s) for s in query.symbol}
     latest: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     try:
         for raw in client.scan_iter(match=f"{PREFIX}:*", count=1000, _type="STREAM"):
@@ -42,7 +43,7 @@ def read_redis_table(url: str, query: CandleQuery) -> pa.Table:
                 continue
             _, exchange, symbol, timeframe = parts
             if (query.exchange and exchange.lower() not in query.exchange) \
-                    or (symbols and _symbol_key(symbol) not in symbols) \
+                    or (symbols and normalize_symbol(symbol) not in symbols) \
                     or (query.timeframe and timeframe not in query.timeframe):
                 continue
             # a client without decode_responses: ids, field names and values are bytes

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from market_data_tick_handler.engine_session import SessionConfig
+from market_data_tick_handler.engine_admission import SessionConfig
 from market_data_tick_handler.server import ProcessorServer, ServerConfig
 from market_data_tick_handler.stats import Stats
-from market_data_tick_handler.streaming_service.modes.serve_mode import ServeHub
+from market_data_tick_handler.streaming_service.modes.serve_hub import ServeHub
 
 FRAME_CAP = 64 * 1024
 FRAMES_PER_EXAMPLE = 100

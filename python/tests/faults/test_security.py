@@ -71,12 +71,37 @@ async def test_with_a_token_only_clients_that_send_it_are_served(tmp_path):
         await proc.wait()
 
 
-async def test_live_feature_stream_sends_the_token_from_the_environment(monkeypatch):
-    from market_data_tick_handler.streaming_service.modes.serve_mode import LiveFeatureStream
+async def test_live_feature_stream_sends_the_token_from_the_environment(monkeypatch, tmp_path):
+    """A processor that needs a token: LiveFeatureStream's token from TICKBRIDGE_TOKEN is accepted
+    (the subscription is answered: no stream runs), a wrong one refused as unauthorized."""
+    from tickbridge import LiveFeatureStream, LiveFeatureStreamError
 
-    monkeypatch.setenv("TICKBRIDGE_TOKEN", "from-env")
-    assert LiveFeatureStream(symbol="BTC-USDT").token == "from-env"
-    assert LiveFeatureStream(symbol="BTC-USDT", token="given").token == "given"
+    proc = await start_processor("--host", "0.0.0.0", "--log-dir", str(tmp_path), token=STRONG)
+    try:
+        url = await read_listening(proc)
+
+        async def first_refusal() -> str:
+            stream = LiveFeatureStream(symbol="BTC-USDT", url=url, open_timeout_s=5)
+            try:
+                async with asyncio.timeout(30):
+                    async for _ in stream:
+                        pass
+            except LiveFeatureStreamError as error:
+                return str(error)
+            finally:
+                await stream.aclose()
+            raise AssertionError("the stream ended without an answer to its subscription")
+
+        monkeypatch.setenv("TICKBRIDGE_TOKEN", STRONG)
+        accepted = await first_refusal()
+        assert accepted.startswith("no running stream matches binance BTC-USDT"), accepted
+        monkeypatch.setenv("TICKBRIDGE_TOKEN", "guess")
+        refused = await first_refusal()
+        assert refused.startswith("unauthorized"), refused
+        assert LiveFeatureStream(symbol="BTC-USDT", token="given").token == "given"  # an explicit token wins
+    finally:
+        proc.terminate()
+        await proc.wait()
 
 
 async def read_listening(proc: asyncio.subprocess.Process) -> str:

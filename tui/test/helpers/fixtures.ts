@@ -94,14 +94,12 @@ export class FakeEngine implements EngineControl {
   readonly started: StreamRequest[] = [];
   readonly stopped: string[] = [];
   readonly restarted: string[] = [];
+  /** listStreams calls: the monitor's feed lists the streams each time it hands events over. */
+  listings = 0;
   private readonly listeners = new Set<(event: EngineEvent) => void>();
 
   constructor(initial: StreamInfo[] = [stream('binance:BTCUSDT')]) {
     for (const info of initial) this.streams.set(info.runId, info);
-  }
-
-  get listenerCount(): number {
-    return this.listeners.size;
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
@@ -115,6 +113,7 @@ export class FakeEngine implements EngineControl {
   }
 
   listStreams(): StreamInfo[] {
+    this.listings++;
     return [...this.streams.values()];
   }
 

@@ -5,6 +5,7 @@
  */
 import { Engine, type EngineOptions } from '../../engine/engine.js';
 import type { EngineEvent, StreamRequest } from '../../engine/types.js';
+import { DEFAULT_RETRY } from '../../persist/policy.js';
 import { formatCandle, formatLog, formatStats, jsonLine } from '../output.js';
 import { EXIT, stopSignals, type StopSignals } from '../signals.js';
 
@@ -25,7 +26,7 @@ type EndReason = 'finished' | 'duration' | 'signal' | 'failed';
 /** Stopping (flush, streams, processor) may take this long before the run exits regardless... */
 const STOP_DEADLINE_MS = 4_500;
 /** ...unless BigQuery is flushed at shutdown: then its budget (30 s) and a margin. */
-const BIGQUERY_STOP_DEADLINE_MS = 36_000;
+const BIGQUERY_STOP_DEADLINE_MS = DEFAULT_RETRY.closeTimeoutMs + 6_000;
 
 export async function follow(options: FollowOptions): Promise<number> {
   const signals = stopSignals();

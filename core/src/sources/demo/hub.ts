@@ -4,6 +4,7 @@
  * subscribers of each stream. Spot connections opened with `timeUnit=microsecond` get
  * microsecond times.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { TimeUnit } from './binanceFormat.js';
 import type { Render } from './feed.js';
@@ -11,6 +12,9 @@ import { DEMO_EXCHANGES, type DemoExchangeId } from './instruments.js';
 
 interface Client {
   readonly ws: WebSocket;
+  /** The connection under `ws`: corked while a tick's messages are written. */
+  readonly socket: Duplex;
+  corked: boolean;
   readonly exchange: DemoExchangeId;
   readonly unit: TimeUnit;
   readonly streams: Set<string>;
@@ -45,10 +49,10 @@ export class StreamHub {
   }
 
   /** Takes over a freshly opened connection. */
-  accept(ws: WebSocket, exchange: DemoExchangeId, url: URL): void {
+  accept(ws: WebSocket, socket: Duplex, exchange: DemoExchangeId, url: URL): void {
     const timeUnit = url.searchParams.get('timeUnit')?.toLowerCase();
     const unit: TimeUnit = exchange === 'binance' && timeUnit === 'microsecond' ? 'us' : 'ms';
-    const client: Client = { ws, exchange, unit, streams: new Set() };
+    const client: Client = { ws, socket, corked: false, exchange, unit, streams: new Set() };
     this.clients.add(client);
     const initial = url.searchParams.get('streams');
     if (initial) this.subscribe(client, initial.split('/').filter((s) => s.length > 0));
@@ -82,9 +86,25 @@ export class StreamHub {
         client.ws.terminate();
         continue;
       }
+      this.cork(client);
       client.ws.send(text);
       this.sent += 1;
     }
+  }
+
+  /**
+   * The messages of one tick leave in one write, as a network would coalesce them: a write per
+   * message (a system call waking the reader each time) was ~8% of the demo stream's worker
+   * thread at 10k messages/s (docs/benchmarks.md).
+   */
+  private cork(client: Client): void {
+    if (client.corked) return;
+    client.corked = true;
+    client.socket.cork();
+    process.nextTick(() => {
+      client.corked = false;
+      client.socket.uncork();
+    });
   }
 
   /** Terminates every connection (no close handshake), like a network failure. */

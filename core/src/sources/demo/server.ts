@@ -152,7 +152,7 @@ export async function startDemoExchange(options: DemoExchangeOptions = {}): Prom
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => hub.accept(ws, target, url));
+    wss.handleUpgrade(request, socket, head, (ws) => hub.accept(ws, socket, target, url));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

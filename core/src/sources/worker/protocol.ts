@@ -8,7 +8,7 @@
 import type { BridgeTuning, LinkStatus } from '../../bridge/link.js';
 import type { Candle, LogLevel, ProcessorError, ProcessorStats, StreamMode, Tick } from '../../bridge/protocol.js';
 import type { RunIdentity } from '../../persist/run.js';
-import type { PlaybackState, Speed } from '../playback.js';
+import type { PlaybackCommand, PlaybackState } from '../playback.js';
 import type { SourceCounts, SourceMessage, SourceSpec } from '../types.js';
 
 /** What a worker is started with (`workerData`). */
@@ -33,12 +33,7 @@ export type ToWorker =
   /** A replay control, applied to the source's Playback (replay, file and csv sources). */
   | { readonly type: 'playback'; readonly seq: number; readonly command: PlaybackCommand };
 
-/** What the worker's Playback is told; checked on the main thread before it is sent. */
-export type PlaybackCommand =
-  | { readonly action: 'pause' }
-  | { readonly action: 'resume' }
-  | { readonly action: 'speed'; readonly speed: Speed }
-  | { readonly action: 'step'; readonly barMs: number; readonly pastEndMs: number };
+export type { PlaybackCommand } from '../playback.js';
 
 /** The health figures only the worker can measure (the engine adds late, rate and status). */
 export interface MeasuredHealth {
@@ -89,7 +84,8 @@ export type FromWorker =
   | { readonly type: 'source-down'; readonly first: boolean }
   | { readonly type: 'source-up' }
   | { readonly type: 'link-status'; readonly status: LinkStatus; readonly detail: string }
-  | { readonly type: 'candle'; readonly candle: Candle }
+  /** Candle updates in the order the processor sent them (those of one turn of the worker's loop). */
+  | { readonly type: 'candles'; readonly candles: readonly Candle[] }
   | { readonly type: 'tick'; readonly tick: Tick }
   | { readonly type: 'processor-stats'; readonly stats: ProcessorStats }
   | { readonly type: 'processor-log'; readonly level: LogLevel; readonly message: string }

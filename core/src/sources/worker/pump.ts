@@ -1,7 +1,7 @@
 /**
  * One stream's data path, run inside its worker: the source, the encoding and the batched,
  * acknowledged link to the processor, pausing the source while the in-flight window is full.
- * It reports to the engine only through `post` (protocol.ts).
+ * It reports to the engine only through its mailbox (protocol.ts).
  */
 import { BridgeLink } from '../../bridge/link.js';
 import { encodeMessage } from '../../bridge/encode.js';
@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { HealthMeter } from '../../engine/health.js';
 import { openSource } from '../index.js';
 import type { OpenedSource } from '../types.js';
+import type { Mailbox } from './mailbox.js';
 import { forwardMessage, type ForwardedMessage, type FromWorker, type PlaybackCommand, type ToWorker, type WorkerOutcome, type WorkerProgress, type WorkerStart } from './protocol.js';
 
 /** How often counters go to the engine (its stats tick is 1 s; the faces redraw a few times a second). */
@@ -31,10 +32,13 @@ export class StreamPump {
   /** Resolves once `ended` has been posted. */
   readonly done: Promise<void>;
 
+  private readonly post: (message: FromWorker) => void;
+
   constructor(
     private readonly start: WorkerStart,
-    private readonly post: (message: FromWorker) => void
+    private readonly mailbox: Mailbox
   ) {
+    this.post = (message) => mailbox.post(message);
     this.timer = setInterval(() => this.report(), PROGRESS_MS);
     this.done = this.run();
   }
@@ -59,19 +63,8 @@ export class StreamPump {
 
   /** Applies a replay control (checked by the engine before it was sent) to the source's Playback. */
   private control(command: PlaybackCommand): void {
-    const playback = this.source?.playback;
-    if (playback === undefined) return;
     try {
-      switch (command.action) {
-        case 'pause':
-          return playback.pause();
-        case 'resume':
-          return playback.resume();
-        case 'speed':
-          return playback.setSpeed(command.speed);
-        case 'step':
-          return playback.stepBar(command.barMs, command.pastEndMs);
-      }
+      this.source?.playback?.apply(command);
     } catch (error) {
       this.post({ type: 'warn', message: error instanceof Error ? error.message : String(error) });
     }
@@ -140,7 +133,7 @@ export class StreamPump {
   }
 
   private openLink(source: OpenedSource): BridgeLink {
-    const { start, post } = this;
+    const { start, post, mailbox } = this;
     this.link = new BridgeLink(
       start.processorUrl,
       {
@@ -153,7 +146,7 @@ export class StreamPump {
         ...start.run
       },
       {
-        candle: (candle) => post({ type: 'candle', candle }),
+        candle: (candle) => mailbox.candle(candle),
         stats: (stats) => post({ type: 'processor-stats', stats }),
         tick: (tick) => post({ type: 'tick', tick }),
         log: (level, message) => post({ type: 'processor-log', level, message }),

@@ -13,12 +13,14 @@ In async code or a notebook cell (``async for`` works at the top level of a Jupy
             ...
 
 It subscribes, receives the processor's recent history and then live candles, and reconnects
-by itself with exponential backoff. Every item carries ``history``: ``True`` for the closed
-candles the processor kept from before the subscription (they come first, in the order they
-closed across timeframes), ``False`` for what happens next; ``history=False`` skips them.
+by itself with exponential backoff (websockets' ``async for ... in connect()``). Every item
+carries ``history``: ``True`` for the closed candles the processor kept from before the
+subscription (they come first, in the order they closed across timeframes), ``False`` for what
+happens next; ``history=False`` skips them.
 A closed candle is yielded at most once: one whose ``start`` is not after the last closed
-candle yielded for its (symbol, timeframe) is dropped (a reconnect replays history; a
-restarted engine may resend candles). With ``closed_only=True`` (the default) it yields closed
+(or final) candle yielded for its (symbol, timeframe) is dropped, and so is an update of
+such a bar (a reconnect replays history; a restarted engine may resend candles): the rule of
+``candle_resend``, the engine's too. With ``closed_only=True`` (the default) it yields closed
 candles and the ``final`` ones flushed at the end of a finite source; with ``False`` also the
 throttled updates of open bars. ``mode="ticks"`` yields the stream's market messages instead
 (``{"type": "tick", "exchange": ..., "msg": {...}}``) from an engine started with ``--mode ticks``.
@@ -35,7 +37,7 @@ processor has; ``wait=True`` waits for a matching stream instead (with one WARNI
 
 The processor's address is ``url``, else ``$TICKBRIDGE_URL``, else ``ws://localhost:8765``.
 With ``redis_url`` it reads the processor's Redis streams instead of its WebSocket (see
-``streaming_service/redis_backend.py``): consumers on other machines, and any number of
+``streaming_service/redis_reader.py``): consumers on other machines, and any number of
 processors publishing into one Redis, each for its own group of symbols.
 """
 
@@ -45,28 +47,26 @@ import asyncio
 import logging
 import os
 import queue
-import re
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from contextlib import aclosing
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from ...candle_resend import ResendFilter
 from ...protocol import PROTOCOL_VERSION, Subscribe, encode
+from ...symbol_key import normalize_symbol
+from ...timeframes import is_time_bar
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "ws://localhost:8765"
-_TIME_BARS = re.compile(r"[1-9][0-9]*[smhdw]")
-_SYMBOL_SEPARATORS = str.maketrans("", "", "-_/")
 
-
-def normalize_symbol(symbol: str) -> str:
-    """``BTC-USDT``, ``btc_usdt``, ``BTC/USDT`` and ``BTCUSDT`` all name the same stream."""
-    return symbol.lower().translate(_SYMBOL_SEPARATORS)
+__all__ = ["LiveFeatureStream", "LiveFeatureStreamError", "describe_streams", "normalize_symbol"]
 
 
 class LiveFeatureStreamError(Exception):
@@ -123,7 +123,10 @@ class LiveFeatureStream:
         self.open_timeout_s = open_timeout_s
         self.redis_url = redis_url
         self.connections = 0  # successful connections so far (1 + reconnects)
-        self._last_closed: dict[tuple[str, str], tuple[str, str]] = {}  # (start, end)
+        self._delivered = ResendFilter()
+        self._failures = 0  # failed connection attempts in a row
+        self._next_delay = reconnect_initial_s
+        self._report: tuple[str, BaseException] | None = None  # the failure to log with its delay
         self._closed = False
         self._matched = False  # a running stream matched once: later mismatches are restarts
         self._iterator: AsyncIterator[dict[str, Any]] | None = None
@@ -223,17 +226,12 @@ class LiveFeatureStream:
 
     def _accept(self, candle: dict[str, Any]) -> bool:
         """False for a candle already yielded; marks ``after_gap`` on the others."""
-        key = (candle["symbol"], candle["timeframe"])
-        last = self._last_closed.get(key)
-        start = candle["start"]
-        if last is not None and start <= last[0]:
-            return False  # already yielded (closed), or an update of a bar already closed
+        last = self._delivered.last_delivered(candle)
+        if not self._delivered.accept(candle):
+            return False
         # Time bars follow each other end to start; a later start means bars are missing.
         # (Bars of N trades, e.g. `500t`, end at their last trade: no such rule for them.)
-        time_bar = _TIME_BARS.fullmatch(candle["timeframe"]) is not None
-        candle["after_gap"] = last is not None and start > last[1] and time_bar
-        if candle["closed"] or candle["final"]:
-            self._last_closed[key] = (start, candle["end"])
+        candle["after_gap"] = last is not None and candle["start"] > last[1] and is_time_bar(candle["timeframe"])
         return True
 
     async def _warm_then(self, live: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
@@ -268,7 +266,7 @@ class LiveFeatureStream:
                                      "(npx tickbridge stream ...), or pass wait=True to wait for it")
 
     async def _redis_candles(self) -> AsyncIterator[dict[str, Any]]:
-        from ..redis_backend import read_candles  # redis is only imported when used
+        from ..redis_reader import read_candles  # redis is only imported when used
 
         assert self.redis_url is not None
         events = read_candles(self.redis_url, exchange=self.exchange.lower(),
@@ -288,51 +286,98 @@ class LiveFeatureStream:
             await events.aclose()  # type: ignore[attr-defined]
 
     async def _events(self) -> AsyncIterator[dict[str, Any]]:
-        delay = self.reconnect_initial_s
-        failures = 0
+        """Events over WebSocket. ``connect`` reconnects: a lost connection (or an undecodable
+        frame) is thrown back into it, so every failure goes through ``_retryable`` and the
+        backoff of ``_reconnect_delays``."""
+        connections = cast(AsyncGenerator[ClientConnection, None], connect(
+            self.url, compression=None, max_size=None, open_timeout=self.open_timeout_s,
+            process_exception=self._retryable, reconnect_delays=self._reconnect_delays).__aiter__())
+        try:
+            ws = await anext(connections)
+            while True:
+                failure: Exception
+                try:
+                    async with aclosing(self._subscription(ws)) as events:
+                        async for event in events:
+                            yield event
+                    failure = _Ended()
+                except (ConnectionClosed, msgspec.DecodeError) as exc:
+                    failure = exc
+                if self._closed:
+                    return
+                ws = await connections.athrow(failure)
+        except _Stopped:
+            return
+        finally:
+            self._ws = None
+            await connections.aclose()
+
+    async def _subscription(self, ws: ClientConnection) -> AsyncGenerator[dict[str, Any], None]:
+        """The events of one connection, from its ``subscribe`` until it ends."""
+        if self._closed:  # closed while connecting
+            return
+        self._ws = ws
+        self.connections += 1
+        self._failures = 0
         decoder = msgspec.json.Decoder()
         wanted = "tick" if self.mode == "ticks" else "candle"
-        while not self._closed:
-            try:
-                async with connect(self.url, compression=None, max_size=None,
-                                   open_timeout=self.open_timeout_s) as ws:
-                    self._ws = ws
-                    self.connections += 1
-                    failures = 0
-                    history_left = 0
-                    await ws.send(self._subscribe_frame(), text=True)
-                    async for raw in ws:
-                        event = decoder.decode(raw)
-                        kind = event.get("type") if isinstance(event, dict) else None
-                        if kind == "subscribed":
-                            history_left = int(event.get("history") or 0)
-                            self._on_subscribed(event)
-                            continue
-                        if kind == "error":
-                            raise LiveFeatureStreamError(f"{event.get('code')}: {event.get('message')}")
-                        if kind != wanted:
-                            continue
-                        delay = self.reconnect_initial_s
-                        is_history = history_left > 0
-                        history_left -= is_history
-                        event["history"] = is_history
-                        if kind == "tick":
-                            yield event
-                        elif event["closed"] or event["final"] or not self.closed_only:
-                            if self._accept(event):
-                                yield event
-            except InvalidURI:
-                raise
-            except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake, msgspec.DecodeError) as exc:
-                failures += 1
-                if not self._closed:
-                    (log.warning if failures == 1 else log.info)(
-                        "LiveFeatureStream %s: %s (%s); retrying in %.2fs%s", self.url,
-                        "cannot connect" if self._ws is None else "connection lost", exc, delay,
-                        " (is the processor running? npx tickbridge start, or url=...)" if failures == 1 else "")
-            finally:
-                self._ws = None
-            if self._closed:
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.reconnect_max_s)
+        history_left = 0
+        await ws.send(self._subscribe_frame(), text=True)
+        async for raw in ws:
+            event = decoder.decode(raw)
+            kind = event.get("type") if isinstance(event, dict) else None
+            if kind == "subscribed":
+                history_left = int(event.get("history") or 0)
+                self._on_subscribed(event)
+                continue
+            if kind == "error":
+                raise LiveFeatureStreamError(f"{event.get('code')}: {event.get('message')}")
+            if kind != wanted:
+                continue
+            self._next_delay = self.reconnect_initial_s
+            is_history = history_left > 0
+            history_left -= is_history
+            event["history"] = is_history
+            if kind == "tick":
+                yield event
+            elif event["closed"] or event["final"] or not self.closed_only:
+                if self._accept(event):
+                    yield event
+
+    def _retryable(self, exc: Exception) -> Exception | None:
+        """websockets' ``process_exception``: None to reconnect after the next delay, or the
+        exception to raise."""
+        if self._closed:
+            return _Stopped()
+        lost, self._ws = self._ws is not None, None
+        if isinstance(exc, _Ended):  # the processor closed the connection: reconnect quietly
+            self._report = None
+            return None
+        if isinstance(exc, InvalidURI) or not isinstance(
+                exc, (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, msgspec.DecodeError)):
+            return exc
+        self._failures += 1
+        self._report = ("connection lost" if lost else "cannot connect", exc)
+        return None
+
+    def _reconnect_delays(self) -> Generator[float, None, None]:
+        """websockets' ``reconnect_delays``: exponential backoff from ``reconnect_initial_s`` to
+        ``reconnect_max_s`` (back to the start once events arrive); says each wait it makes."""
+        while True:
+            delay = self._next_delay
+            self._next_delay = min(delay * 2, self.reconnect_max_s)
+            if self._report is not None:
+                what, exc = self._report
+                first = self._failures == 1
+                (log.warning if first else log.info)(
+                    "LiveFeatureStream %s: %s (%s); retrying in %.2fs%s", self.url, what, exc, delay,
+                    " (is the processor running? npx tickbridge start, or url=...)" if first else "")
+            yield delay
+
+
+class _Ended(Exception):
+    """The processor closed the connection cleanly (reconnect without a warning)."""
+
+
+class _Stopped(Exception):
+    """The stream was closed while reconnecting."""

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-/** The `tickbridge` command line. */
+/**
+ * The `tickbridge` command line: its commands, flags and exit codes. The bin (cli/main.ts, outside
+ * core/) runs it with the faces it wires in; core/ never imports a face.
+ */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,13 @@ import { addExportCommand } from './commands/export.js';
 import { warmupOptions } from './warmup.js';
 import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
+import type { EngineOptions } from '../engine/engine.js';
+import type { StreamRequest } from '../engine/types.js';
+
+/** What the bin wires in: the terminal monitor behind `tickbridge tui` (tui/main.ts). */
+export interface Faces {
+  readonly runMonitor: (options: { engine: EngineOptions; request: StreamRequest }) => Promise<number>;
+}
 
 const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -19,7 +28,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
     logDir: flags.logDir,
     logLevel: flags.logLevel,
     tuning: toTuning(flags),
-    stallAfterMs: parseDuration(flags.stallAfter, '--stallAfter'),
+    stallAfterMs: flags.stallAfter,
     token: process.env.TICKBRIDGE_TOKEN ?? null,
     tickWriter: tickWriterFromFlags(flags),
     warmup: warmupOptions(flags.warmup, flags.storeDir)
@@ -31,7 +40,7 @@ function engineOptions(flags: StreamFlags, processor: 'external' | { port: numbe
   };
 }
 
-function buildProgram(): Command {
+function buildProgram(faces: Faces): Command {
   const program = new Command('tickbridge')
     .description('Live or replayed crypto market data from Tardis.dev, bridged into a Python processor that builds candles and features.')
     .version(version)
@@ -57,11 +66,11 @@ function buildProgram(): Command {
 
   addStreamFlags(program.command('run').description('headless: start both and write one JSON event per line to stdout (docs/events.md)'))
     .option('--json', 'one JSON event per line (the scripting interface)', false)
-    .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves')
+    .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves', (value: string) => parseDuration(value))
     .option('--closed-only', 'print only closed (and final) candles', false)
-    .action(async (flags: StreamFlags & { json: boolean; duration?: string; closedOnly: boolean }, command: Command) => {
+    .action(async (flags: StreamFlags & { json: boolean; duration?: number; closedOnly: boolean }, command: Command) => {
       const request = toStreamRequest(flags);
-      const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+      const durationMs = flags.duration;
       // Headless runs get a private processor on a free port unless a URL is given.
       const explicitUrl = command.getOptionValueSource('pythonWebSocketUrl') !== 'default';
       const address = explicitUrl ? processorAddress(flags.pythonWebSocketUrl) : { host: '127.0.0.1', port: 0 };
@@ -78,9 +87,7 @@ function buildProgram(): Command {
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
       flags.warmup ??= '2h';
-      // The monitor lives in tui/ (Ink, React); core/ only loads it when asked.
-      const { runTui } = await import('../../../tui/main.js');
-      process.exitCode = await runTui({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
+      process.exitCode = await faces.runMonitor({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
     });
 
   program
@@ -93,7 +100,7 @@ function buildProgram(): Command {
 
   program
     .command('server')
-    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --no-serve --no-persist)')
+    .description('run the Python processor in the foreground (--host --port --symbol --exchange --timeframes --noServe --noPersist ...; --help lists them)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -106,9 +113,10 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
+/** Parses `argv`, runs the command and sets the exit code (0 ok, 1 failure, 2 usage). */
+export async function runCli(argv: string[], faces: Faces): Promise<void> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram(faces).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed the message (help and version exit 0)
@@ -124,5 +132,3 @@ async function main(): Promise<void> {
   // Whatever keeps the event loop alive (tardis-dev timers, sockets) must not keep us running.
   setTimeout(() => process.exit(), 200).unref();
 }
-
-await main();
