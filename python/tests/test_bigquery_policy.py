@@ -29,10 +29,8 @@ EXAMPLES = POLICY["env"]["examples"]
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The backoff waits google-api-core's retry asks for (not slept)."""
-    import google.api_core.retry.retry_unary as retry_unary
-
     asked: list[float] = []
-    monkeypatch.setattr(retry_unary.time, "sleep", asked.append)
+    monkeypatch.setattr("google.api_core.retry.retry_unary.time.sleep", asked.append)
     return asked
 
 

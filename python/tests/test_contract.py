@@ -97,6 +97,6 @@ def test_the_processor_log_is_named_and_rotated_as_the_contract_says(tmp_path):
         assert abs(rotated.stat().st_size - policy["max_bytes"]) < len(line) + 200
         assert handler.backupCount == policy["backups"]
     finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
+        for added in [h for h in root.handlers if h not in before]:
+            root.removeHandler(added)
+            added.close()
