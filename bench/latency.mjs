@@ -1,6 +1,6 @@
 /**
  * 6. Live latency: the engine (in this process) follows the demo exchange paced at --rate messages
- * per second; the processor runs with --partial-interval-ms 1 (open-bar updates throttled to one
+ * per second; the processor runs with --partialIntervalMs 1 (open-bar updates throttled to one
  * per millisecond instead of 250 ms). For every trade, the latency is the time from the engine
  * handing it to its bridge link (in the stream's worker thread, right after tardis-dev normalized
  * it) to the first candle update back in the engine's main thread whose trade count covers it.
@@ -55,7 +55,7 @@ trace.onmessage = ({ data }) => {
 
 const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-bench-logs-'));
 const engine = await Engine.start({
-  processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--partial-interval-ms', '1'] } },
+  processor: { launch: { host: '127.0.0.1', port: 0, logDir, args: ['--partialIntervalMs', '1'] } },
   logLevel: 'warning'
 });
 const processorPid = engine.processor.pid;

@@ -4,13 +4,15 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_TIMEFRAMES } from '../dist/core/index.js';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const BENCH_DIR = join(ROOT, 'bench');
 export const DIST = join(ROOT, 'dist');
 export const VENV_PYTHON = join(ROOT, 'python', '.venv', 'bin', 'python');
 export const DATA_TYPES = ['trades,book_snapshot_5,derivative_ticker,liquidations'];
-export const TIMEFRAMES = ['15s', '1m', '5m', '15m'];
+/** The engine's default timeframes (15s, 1m, 5m, 15m: the contract's bar_specs.json). */
+export const TIMEFRAMES = [...DEFAULT_TIMEFRAMES];
 
 /**
  * The processor stores closed candles in a local store by default (./data, or

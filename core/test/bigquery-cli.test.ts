@@ -47,7 +47,7 @@ test('--bigqueryEnabled true without credentials: one line naming the fix, exit 
 
 test('a demo run: every tick in BigQuery, closed candles from the processor too, counted in the stats', { timeout: 60_000 }, async () => {
   const env = { ...clean, GCP_PROJECT_ID: 'tb-e2e', BIGQUERY_API_ENDPOINT: fake.endpoint, BIGQUERY_BATCH_TIMEOUT: '300', BIGQUERY_BATCH_SIZE: '200' };
-  const result = await runCli([...demo, '--symbol', 'BTCUSDT', '--demoRate', '200', '--timeframes', '1s', '--duration', '4s', '--json', '--closed-only'], { env });
+  const result = await runCli([...demo, '--symbol', 'BTCUSDT', '--demoRate', '200', '--timeframes', '1s', '--duration', '4s', '--json', '--closedOnly'], { env });
   assert.equal(result.code, 0, result.stderr);
   const end = result.lines.at(-1) as { type: string; stats: { messages: number; candles: number; persist: { rowsWritten: number; rowsDeadLettered: number; rowsPending: number; target: string } } };
   assert.equal(end.type, 'end');

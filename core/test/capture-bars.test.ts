@@ -63,7 +63,7 @@ function compare(candles: Candle[], bars: TradeBar[], kind: BarKind, interval: n
 
 async function runAndCompare(path: string, exchange: Exchange, symbols: string[], timeframes: string[], trades: Map<string, Trade[]>, runStart: number, notes: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-bars-'));
-  const result = await runCli(['run', '--source', 'file', '--file', path, '--exchange', exchange, '--symbol', symbols.join(','), '--timeframes', timeframes.join(','), '--json', '--closed-only', '--logDir', dir, '--storeDir', dir]);
+  const result = await runCli(['run', '--source', 'file', '--file', path, '--exchange', exchange, '--symbol', symbols.join(','), '--timeframes', timeframes.join(','), '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir]);
   const what = `${exchange} ${symbols.length > 1 ? `all ${symbols.length} symbols` : symbols[0]}`;
   assert.equal(result.code, 0, `${what}: ${result.stderr}`);
   assert.equal(result.lines.at(-1)?.reason, 'finished', `${what}: the run ends with the file`);

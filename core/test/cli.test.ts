@@ -38,3 +38,13 @@ test('--help lists the commands and exits 0', async () => {
   const listed = [...result.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
   assert.deepEqual(listed, ['stream', 'start', 'run', 'tui', 'bq-replay', 'server', 'export', 'help']);
 });
+
+test('flags are camelCase; --closed-only of earlier versions still works, out of --help', async () => {
+  const help = await promisify(execFile)(process.execPath, [CLI, 'run', '--help']);
+  assert.match(help.stdout, /--closedOnly/);
+  assert.doesNotMatch(help.stdout, /--[a-z]+-[a-z]/, 'no kebab-case flag listed');
+  const result = await runCli(['run', '--source', 'demo', '--json', '--duration', '2s', '--timeframes', '15s', '--closed-only', '--logDir', logDir]);
+  assert.equal(result.code, 0, result.stderr);
+  const candles = result.lines.filter((line) => line.type === 'candle');
+  assert.ok(candles.every((c) => c.closed === true || c.final === true), 'only closed and final candles');
+});

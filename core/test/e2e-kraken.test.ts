@@ -17,7 +17,7 @@ const KRAKEN = join(ROOT, 'core/test/fixtures/kraken_xbtusd_ws_v1.raw.gz');
 test('file replay of a Kraken WS v1 capture (array messages): candles equal computeTradeBars and computeBookSnapshots', { timeout: 60_000 }, async () => {
   const logDir = mkdtempSync(join(tmpdir(), 'tickbridge-kraken-'));
   const [result, reference] = await Promise.all([
-    runCli(['run', '--source', 'file', '--file', KRAKEN, '--exchange', 'kraken', '--symbol', 'XBT/USD', '--dataTypes', 'trades,book_snapshot_5', '--timeframes', '15s,1m', '--json', '--closed-only', '--logDir', logDir]),
+    runCli(['run', '--source', 'file', '--file', KRAKEN, '--exchange', 'kraken', '--symbol', 'XBT/USD', '--dataTypes', 'trades,book_snapshot_5', '--timeframes', '15s,1m', '--json', '--closedOnly', '--logDir', logDir]),
     referenceFor(KRAKEN, 'kraken', 'XBT/USD', 15_000)
   ]);
   assert.equal(result.code, 0, result.stderr);

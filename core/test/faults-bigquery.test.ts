@@ -35,7 +35,7 @@ test('a 429/500 storm as long as a row\'s attempts: every row once in BigQuery o
     BIGQUERY_API_ENDPOINT: fake.endpoint, BIGQUERY_BATCH_TIMEOUT: '500', BIGQUERY_BATCH_SIZE: '200'
   };
   const child = spawn(process.execPath, [CLI, 'run', '--source', 'demo', '--exchange', 'binance-futures', '--symbol', 'BTCUSDT', '--demoRate', '150', '--timeframes', '1s',
-    '--bigqueryEnabled', 'true', '--json', '--closed-only', '--logDir', dir, '--storeDir', dir], { env });
+    '--bigqueryEnabled', 'true', '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir], { env });
   t.after(() => child.kill('SIGKILL'));
   const run = collect(child);
   const state = () => fake.state();

@@ -28,7 +28,7 @@ test('a 60% BigQuery storm at --speed max: no row both stored and dead-lettered,
   await fake.faults([{ storm: 0.6, seed: 7, count: -1 }]);
   const result = await runCli(
     ['run', '--source', 'file', '--file', SPOT_CAPTURE, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--speed', 'max', '--timeframes', '15s,1m',
-      '--bigqueryEnabled', 'true', '--json', '--closed-only', '--logDir', dir, '--storeDir', dir],
+      '--bigqueryEnabled', 'true', '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir],
     { env }
   );
   assert.equal(result.code, 0, result.stderr);

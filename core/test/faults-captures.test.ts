@@ -38,7 +38,7 @@ async function capture(name: string, lines: string[], gzip = false): Promise<str
 }
 
 const run = (file: string, ...extra: string[]) =>
-  runCli(['run', '--source', 'file', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '15s', '--json', '--closed-only', '--logDir', logDir, ...extra]);
+  runCli(['run', '--source', 'file', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '15s', '--json', '--closedOnly', '--logDir', logDir, ...extra]);
 
 const closed = (result: CliResult) => (result.lines.filter((l) => l.type === 'candle') as unknown as Candle[]).filter((c) => c.closed);
 const streamEvents = (result: CliResult) => result.lines.filter((l) => l.type === 'stream') as { status: string; detail: string }[];
@@ -189,7 +189,7 @@ test('every bad CSV row is counted, whatever it is; the good rows give the same 
   bad.forEach((row, i) => mixed.splice(10 + i * 8, 0, row));
   const csv = (name: string, rows: string[]) => capture(name, rows);
   const runCsv = (file: string) =>
-    runCli(['run', '--source', 'csv', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--dataTypes', 'trades', '--timeframes', '15s', '--json', '--closed-only', '--logDir', logDir]);
+    runCli(['run', '--source', 'csv', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--dataTypes', 'trades', '--timeframes', '15s', '--json', '--closedOnly', '--logDir', logDir]);
   const [faulty, clean] = await Promise.all([runCsv(await csv('binance_trades_2024-07-29_BTCUSDT.csv', mixed)), runCsv(await csv('clean_trades_2024-07-29_BTCUSDT.csv', [header, ...good]))]);
   assert.equal(faulty.code, 0, faulty.stderr);
   assert.equal(end(faulty).stats.skipped.malformed, bad.length);

@@ -31,7 +31,7 @@ function injectedCapture(): string {
 
 function run(file: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-plausible-'));
-  return runCli(['run', '--source', 'file', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '15s,1m', '--json', '--closed-only', '--logDir', dir, '--storeDir', dir]);
+  return runCli(['run', '--source', 'file', '--file', file, '--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '15s,1m', '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir]);
 }
 
 test('a year-2100 trade and absurd prices and amounts are rejected and counted; every candle equals a clean run', { skip: NO_CAPTURES, timeout: 180_000 }, async () => {

@@ -14,7 +14,7 @@ const BYBIT = join(SHARED_DATA, 'bybit_all-inverse_20210417.raw.gz');
 
 async function run(extra: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'tickbridge-lateness-'));
-  const result = await runCli(['run', '--source', 'file', '--file', BYBIT, '--exchange', 'bybit', '--symbol', 'BTCUSD', '--timeframes', '1s', '--json', '--closed-only', '--logDir', dir, '--storeDir', dir, ...extra]);
+  const result = await runCli(['run', '--source', 'file', '--file', BYBIT, '--exchange', 'bybit', '--symbol', 'BTCUSD', '--timeframes', '1s', '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir, ...extra]);
   assert.equal(result.code, 0, result.stderr);
   const bar = (result.lines as unknown as Candle[]).find((c) => c.type === 'candle' && c.start === '2021-04-17T16:43:32.000Z');
   const end = result.lines.at(-1) as { stats: { processor: { stats: { streams: Record<string, { late: number }> } } } };

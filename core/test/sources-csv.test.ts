@@ -186,7 +186,7 @@ describe('csv source', () => {
   test('end to end: closed candles and features from CSV files through the processor', { timeout: 120_000 }, async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'tickbridge-csv-run-'));
     const result = await runCli([
-      'run', '--source', 'csv', '--file', data.dir, '--exchange', EX, '--symbol', 'BTCUSDT', '--timeframes', '1m', '--json', '--closed-only',
+      'run', '--source', 'csv', '--file', data.dir, '--exchange', EX, '--symbol', 'BTCUSDT', '--timeframes', '1m', '--json', '--closedOnly',
       '--logDir', tmp, '--storeDir', tmp
     ]);
     assert.equal(result.code, 0, result.stderr);

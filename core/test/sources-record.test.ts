@@ -64,7 +64,7 @@ describe('record and replay', () => {
   test('end to end: replaying a recorded demo session gives the closed candles the live session produced', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickbridge-record-e2e-'));
     const path = join(dir, 'demo.raw');
-    const common = ['--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '1s,2s', '--json', '--closed-only', '--logDir', dir, '--storeDir', dir];
+    const common = ['--exchange', 'binance', '--symbol', 'BTCUSDT', '--timeframes', '1s,2s', '--json', '--closedOnly', '--logDir', dir, '--storeDir', dir];
     const live = await runCli(['run', '--source', 'demo', '--seed', '5', '--demoRate', '300', '--duration', '6s', '--record', path, ...common]);
     assert.equal(live.code, 0, live.stderr);
     const replay = await runCli(['run', '--source', 'file', '--file', path, ...common]);

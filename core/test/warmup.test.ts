@@ -43,7 +43,7 @@ test('a store that cannot be read is reported and the live candles still come', 
 test('run --warmup shows the stored demo candles first, then the live bar marked after_gap', { timeout: 120_000 }, async () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'tickbridge-warm-'));
   makeStoreV2(storeDir, ['Run("old", source="demo", timeframes=("15s",), bars=3, first=ago(minutes=10))', 'Run("real", source="live", timeframes=("15s",), bars=2)']);
-  const result = await runCli(['run', '--source', 'demo', '--json', '--duration', '8s', '--timeframes', '15s', '--closed-only', '--warmup', '2h', '--storeDir', storeDir, '--logDir', join(storeDir, 'logs')]);
+  const result = await runCli(['run', '--source', 'demo', '--json', '--duration', '8s', '--timeframes', '15s', '--closedOnly', '--warmup', '2h', '--storeDir', storeDir, '--logDir', join(storeDir, 'logs')]);
   assert.equal(result.code, 0, result.stderr);
   const candles = result.lines.filter((line) => line.type === 'candle');
   const history = candles.filter((line) => line.history === true);

@@ -30,7 +30,7 @@ from .processor import DEFAULT_LATENESS_US
 from .server import DEFAULT_MAX_FRAME_BYTES, ProcessorServer, ServerConfig
 from .stats import Stats
 from .streaming_service.backends import EventPublisher
-from .streaming_service.modes.serve_hub import ServeHub
+from .streaming_service.modes.serve_hub import DEFAULT_HISTORY, ServeHub
 from .timeframes import ACCEPTED_FORMS, DEFAULT_TIMEFRAMES, parse_timeframes
 
 log = logging.getLogger("market_data_tick_handler")
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(parser, "--maxFrameBytes", "--max-frame-bytes", dest="max_frame_bytes", type=int_at_least(1),
           default=DEFAULT_MAX_FRAME_BYTES,
           help="largest accepted frame; a larger one closes the connection with 1009")
-    parser.add_argument("--history", type=int_at_least(0), default=1000,
+    parser.add_argument("--history", type=int_at_least(0), default=DEFAULT_HISTORY,
                         help="closed candles kept per exchange, symbol and timeframe for new consumers")
     _flag(parser, "--partialIntervalMs", "--partial-interval-ms", dest="partial_interval_ms", type=int_at_least(1),
           default=250, help="at most one update of an open bar per symbol and timeframe per interval")

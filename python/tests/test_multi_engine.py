@@ -23,7 +23,7 @@ CLI = ROOT / "dist" / "cli" / "main.js"
 def engine(redis_url: str, exchange: str, symbol: str, work: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         ["node", str(CLI), "run", "--source", "demo", "--exchange", exchange, "--symbol", symbol,
-         "--timeframes", "1s", "--duration", "4s", "--json", "--closed-only", "--redisUrl", redis_url,
+         "--timeframes", "1s", "--duration", "4s", "--json", "--closedOnly", "--redisUrl", redis_url,
          "--storeDir", str(work / symbol / "data"), "--logDir", str(work / symbol / "logs")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PATH": "/usr/bin:/bin", "TICKBRIDGE_PYTHON": sys.executable})

@@ -35,7 +35,7 @@ export interface StreamFlags {
   redisUrl?: string;
   /** Whole milliseconds, as the processor's flag takes them. */
   latenessMs: string;
-  warmup?: string;
+  warmup?: number;
   speed: 'max' | number;
   seed: number;
   demoRate?: number;
@@ -106,7 +106,7 @@ export function addStreamFlags(command: Command, env: NodeJS.ProcessEnv = {}): C
     .option('--storeDir <dir>', 'local store of closed candles (<dir>/candles.sqlite)', process.env.TICKBRIDGE_STORE_DIR ?? join(process.cwd(), 'data'))
     .option('--redisUrl <url>', 'publish candles to Redis (redis://host:6379/0)', process.env.REDIS_URL)
     .option('--latenessMs <ms>', "time bars: how much later (exchange time) than its symbol's newest message a message may be and still count in its bar", parseLateness, '250')
-    .option('--warmup <depth>', 'first show the stored candles of the last <depth> (2h; 0: none; tui default 2h)')
+    .option('--warmup <depth>', 'first show the stored candles of the last <depth> (2h; 0: none; tui default 2h)', (value: string) => parseDuration(value, '--warmup'))
     .addOption(new Option('--speed <speed>', 'replay/file pacing: max, or a multiple of real time').argParser(parseSpeed).default('max'))
     .addOption(new Option('--seed <n>', 'demo exchange random seed').argParser(wholeNumber).default(1))
     .addOption(new Option('--demoRate <msgsPerSecond>', 'demo exchange message rate').argParser(positiveInt('--demoRate')))

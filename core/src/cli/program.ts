@@ -2,7 +2,7 @@
  * The `tickbridge` command line: its commands, flags and exit codes. The bin (cli/main.ts, outside
  * core/) runs it with the faces it wires in; core/ never imports a face.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -10,7 +10,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { follow } from './commands/follow.js';
 import { runServer } from './commands/server.js';
 import { addExportCommand } from './commands/export.js';
-import { warmupOptions } from './warmup.js';
+import { TUI_WARMUP_MS, warmupOptions } from './warmup.js';
 import { addStreamFlags, parseDuration, processorAddress, toStreamRequest, toTuning, type StreamFlags, processorArgs, processorEnv, tickWriterFromFlags } from './options.js';
 import { bqReplayCommand } from '../persist/replay.js';
 import type { EngineOptions } from '../engine/engine.js';
@@ -67,7 +67,8 @@ function buildProgram(faces: Faces): Command {
   addStreamFlags(program.command('run').description('headless: start both and write one JSON event per line to stdout (docs/events.md)'))
     .option('--json', 'one JSON event per line (the scripting interface)', false)
     .option('--duration <duration>', 'stop after this long (20s, 5m, 1h); finite sources also end by themselves', (value: string) => parseDuration(value))
-    .option('--closed-only', 'print only closed (and final) candles', false)
+    .option('--closedOnly', 'print only closed (and final) candles', false)
+    .addOption(new Option('--closed-only', 'the spelling of earlier versions').hideHelp())
     .action(async (flags: StreamFlags & { json: boolean; duration?: number; closedOnly: boolean }, command: Command) => {
       const request = toStreamRequest(flags);
       const durationMs = flags.duration;
@@ -86,7 +87,7 @@ function buildProgram(faces: Faces): Command {
   addStreamFlags(program.command('tui').description('terminal monitor: start both and watch and steer the streams full-screen (tui/)'))
     .action(async (flags: StreamFlags) => {
       const request = toStreamRequest(flags);
-      flags.warmup ??= '2h';
+      flags.warmup ??= TUI_WARMUP_MS;
       process.exitCode = await faces.runMonitor({ engine: engineOptions(flags, processorAddress(flags.pythonWebSocketUrl)), request });
     });
 

@@ -115,10 +115,14 @@ def _peer(ws: ServerConnection) -> str:
     return str(address)
 
 
+DEFAULT_HISTORY = 1000
+"""Closed candles kept per exchange, symbol and timeframe for new consumers (``--history``)."""
+
+
 class ServeHub:
     """History and fan-out of candle / tick events to consumers and publishers."""
 
-    def __init__(self, *, history: int = 1000, queue_limit: int = 10_000,
+    def __init__(self, *, history: int = DEFAULT_HISTORY, queue_limit: int = 10_000,
                  publishers: Sequence[EventPublisher] = (), serving: bool = True) -> None:
         if history < 0 or queue_limit < 1:
             raise ValueError("history must be >= 0 and queue_limit >= 1")
